@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make test`: every check and test, on a fresh machine or a warm one. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+bash scripts/check-toolchain.sh
+
+step "tansu broker for the end-to-end tests"
+TANSU_BIN=$(bash scripts/ensure-tansu.sh)
+export TANSU_BIN
+"$TANSU_BIN" --version || true
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+
+step "unit, integration (MockCluster) and end-to-end (tansu) tests"
+cargo test --locked -- --include-ignored
+
+step "benchmarks compile"
+cargo bench --locked --no-run

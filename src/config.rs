@@ -1,0 +1,673 @@
+//! Typed configuration, loaded from TOML and validated before anything connects.
+//!
+//! Every field is documented here and in the README's configuration reference. A bad file
+//! fails at start-up with a [`ConfigError`] that names the field and says why; `main` exits
+//! with code 64 (EX_USAGE) on it.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::ingest::InputFormat;
+
+/// Errors of loading or validating a config.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading config {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not fit the schema.
+    #[error("parsing config {path}: {message}")]
+    Parse {
+        /// The path.
+        path: String,
+        /// The parser's message, which names the line and field.
+        message: String,
+    },
+    /// A field has a value that is not allowed.
+    #[error("config field `{field}`: {reason}")]
+    Invalid {
+        /// Dotted path of the field, e.g. `brands[2].id`.
+        field: String,
+        /// Why it is rejected and what to do.
+        reason: String,
+    },
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Kafka connection and consumer group.
+    #[serde(default)]
+    pub kafka: KafkaConfig,
+    /// Input topics, each with its format. At least one for `run`.
+    #[serde(default)]
+    pub inputs: Vec<InputConfig>,
+    /// Output topics.
+    #[serde(default)]
+    pub output: OutputConfig,
+    /// Tuning of the stages.
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+    /// Scoring options.
+    #[serde(default)]
+    pub scoring: ScoringConfig,
+    /// Metrics and health endpoints.
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+    /// Matching options.
+    #[serde(default)]
+    pub matching: MatchingConfig,
+    /// The brands to listen for.
+    #[serde(default)]
+    pub brands: Vec<BrandConfig>,
+}
+
+/// Kafka settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, `host:port[,host:port]`.
+    #[serde(default = "default_brokers")]
+    pub brokers: String,
+    /// Consumer group id. Instances with the same group split the input partitions.
+    #[serde(default = "default_group")]
+    pub group_id: String,
+    /// Static group membership (`group.instance.id`): a stable, unique name per instance, such
+    /// as a StatefulSet pod name. An instance that restarts with the same id takes its old
+    /// place (and partitions) at once instead of waiting for the broker to expire the dead
+    /// member. Leave unset for dynamic membership.
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    /// Consumer session timeout: a member silent this long is removed from the group.
+    #[serde(default = "default_session_timeout", with = "humantime_serde")]
+    pub session_timeout: Duration,
+    /// How often librdkafka emits statistics (consumer lag metrics are refreshed at this rate).
+    #[serde(default = "default_stats_interval", with = "humantime_serde")]
+    pub statistics_interval: Duration,
+    /// Raw librdkafka properties applied to both consumer and producer (SASL, TLS, ...).
+    /// See librdkafka's CONFIGURATION.md. They override brandpulse's defaults.
+    #[serde(default)]
+    pub librdkafka: BTreeMap<String, String>,
+    /// Raw librdkafka properties for the consumer only.
+    #[serde(default)]
+    pub consumer: BTreeMap<String, String>,
+    /// Raw librdkafka properties for the producer only.
+    #[serde(default)]
+    pub producer: BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self {
+            brokers: default_brokers(),
+            group_id: default_group(),
+            instance_id: None,
+            session_timeout: default_session_timeout(),
+            statistics_interval: default_stats_interval(),
+            librdkafka: BTreeMap::new(),
+            consumer: BTreeMap::new(),
+            producer: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_brokers() -> String {
+    "127.0.0.1:9092".into()
+}
+fn default_group() -> String {
+    "brandpulse".into()
+}
+fn default_session_timeout() -> Duration {
+    Duration::from_secs(45)
+}
+fn default_stats_interval() -> Duration {
+    Duration::from_secs(5)
+}
+
+/// One input topic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputConfig {
+    /// Topic name.
+    pub topic: String,
+    /// Record format: `canonical` or `twitter-v1`.
+    #[serde(default)]
+    pub format: InputFormat,
+}
+
+/// Output topics.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Topic for scored mentions, keyed by brand id.
+    #[serde(default = "default_scored_topic")]
+    pub topic: String,
+    /// Topic for records that could not be decoded, with the reason in headers.
+    #[serde(default = "default_dlq_topic")]
+    pub dead_letter_topic: String,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        Self {
+            topic: default_scored_topic(),
+            dead_letter_topic: default_dlq_topic(),
+        }
+    }
+}
+
+fn default_scored_topic() -> String {
+    "brandpulse.scored".into()
+}
+fn default_dlq_topic() -> String {
+    "brandpulse.dead-letters".into()
+}
+
+/// Stage tuning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Largest accepted mention text in bytes; longer ones go to the dead-letter topic.
+    #[serde(default = "default_max_text")]
+    pub max_text_bytes: usize,
+    /// Most records per batch between stages.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Longest wait to fill a batch.
+    #[serde(default = "default_batch_wait", with = "humantime_serde")]
+    pub batch_wait: Duration,
+    /// Capacity, in batches, of each channel between stages (backpressure beyond it).
+    #[serde(default = "default_channel_capacity")]
+    pub channel_capacity: usize,
+    /// Most produced records awaiting acknowledgement at once.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// On SIGINT/SIGTERM, how long to wait for in-flight records before exiting anyway.
+    #[serde(default = "default_drain_timeout", with = "humantime_serde")]
+    pub drain_timeout: Duration,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            max_text_bytes: default_max_text(),
+            batch_size: default_batch_size(),
+            batch_wait: default_batch_wait(),
+            channel_capacity: default_channel_capacity(),
+            max_in_flight: default_max_in_flight(),
+            drain_timeout: default_drain_timeout(),
+        }
+    }
+}
+
+fn default_max_text() -> usize {
+    64 * 1024
+}
+fn default_batch_size() -> usize {
+    256
+}
+fn default_batch_wait() -> Duration {
+    Duration::from_millis(20)
+}
+fn default_channel_capacity() -> usize {
+    8
+}
+fn default_max_in_flight() -> usize {
+    20_000
+}
+fn default_drain_timeout() -> Duration {
+    Duration::from_secs(15)
+}
+
+/// Which scorer to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScorerKind {
+    /// The multilingual lexicon scorer.
+    #[default]
+    Lexicon,
+}
+
+/// Scoring options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringConfig {
+    /// The scorer.
+    #[serde(default)]
+    pub scorer: ScorerKind,
+    /// Entries in the cache that lets reposts of one original be scored once.
+    #[serde(default = "default_cache")]
+    pub cache_entries: usize,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        Self {
+            scorer: ScorerKind::default(),
+            cache_entries: default_cache(),
+        }
+    }
+}
+
+fn default_cache() -> usize {
+    100_000
+}
+
+/// Metrics and health endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// Address of `/metrics`, `/healthz` and `/readyz`.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9898))
+}
+
+/// Matching options shared by all brands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchingConfig {
+    /// Whether a one-word keyword also matches the same word as a hashtag (`acme` matches `#acme`).
+    #[serde(default = "default_true")]
+    pub keywords_match_hashtags: bool,
+}
+
+impl Default for MatchingConfig {
+    fn default() -> Self {
+        Self {
+            keywords_match_hashtags: true,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One brand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandConfig {
+    /// Stable id: the output key and the `brand` metric label. `[a-z0-9_-]`, at most 64 chars.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Terms that rule the brand out wherever they appear (e.g. `acme plumbing`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Named topics: the brand, its products, people, campaigns. At least one.
+    pub topics: BTreeMap<String, TopicConfig>,
+}
+
+/// The rules of one topic of a brand. The topic matches when any of its terms matches and
+/// none of its (or its brand's) exclusions does.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    /// Words and phrases, matched whole-word, case- and diacritics-insensitively.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Hashtags, with or without the leading `#`.
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    /// Handles, with or without the leading `@`.
+    #[serde(default)]
+    pub handles: Vec<String>,
+    /// Terms that rule this topic out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl Config {
+    /// Reads, parses and validates a config file.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the field and the reason.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates config text; `origin` names it in errors.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the field and the reason.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every constraint that serde cannot express.
+    ///
+    /// # Errors
+    /// The first [`ConfigError::Invalid`] found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.kafka.brokers.trim().is_empty() {
+            return Err(invalid("kafka.brokers", "must name at least one host:port"));
+        }
+        if self.kafka.group_id.trim().is_empty() {
+            return Err(invalid("kafka.group_id", "must not be empty"));
+        }
+        if let Some(id) = &self.kafka.instance_id {
+            if id.trim().is_empty() || id.len() > 249 {
+                return Err(invalid(
+                    "kafka.instance_id",
+                    "must be 1-249 characters (or left out for dynamic membership)",
+                ));
+            }
+        }
+        // The drain must end before the group gives our partitions away, or a slow drain
+        // would store offsets for partitions another member already consumes.
+        if self.pipeline.drain_timeout >= self.kafka.session_timeout {
+            return Err(invalid(
+                "pipeline.drain_timeout",
+                format!(
+                    "{} must be shorter than kafka.session_timeout ({})",
+                    humantime::format_duration(self.pipeline.drain_timeout),
+                    humantime::format_duration(self.kafka.session_timeout)
+                ),
+            ));
+        }
+        for (key, map) in [
+            ("kafka.librdkafka", &self.kafka.librdkafka),
+            ("kafka.consumer", &self.kafka.consumer),
+            ("kafka.producer", &self.kafka.producer),
+        ] {
+            for managed in [
+                "enable.auto.offset.store",
+                "group.id",
+                "bootstrap.servers",
+                "group.instance.id",
+            ] {
+                if map.contains_key(managed) {
+                    return Err(invalid(
+                        format!("{key}.\"{managed}\""),
+                        "is set by brandpulse itself (use kafka.brokers, kafka.group_id, \
+                         kafka.instance_id); overriding enable.auto.offset.store would break \
+                         at-least-once delivery",
+                    ));
+                }
+            }
+        }
+        for (i, input) in self.inputs.iter().enumerate() {
+            validate_topic_name(&format!("inputs[{i}].topic"), &input.topic)?;
+            if self.inputs[..i].iter().any(|o| o.topic == input.topic) {
+                return Err(invalid(
+                    format!("inputs[{i}].topic"),
+                    format!("topic `{}` is listed twice", input.topic),
+                ));
+            }
+        }
+        validate_topic_name("output.topic", &self.output.topic)?;
+        validate_topic_name("output.dead_letter_topic", &self.output.dead_letter_topic)?;
+        if self.output.topic == self.output.dead_letter_topic {
+            return Err(invalid(
+                "output.dead_letter_topic",
+                "must differ from output.topic",
+            ));
+        }
+        if let Some(i) = self.inputs.iter().position(|inp| {
+            inp.topic == self.output.topic || inp.topic == self.output.dead_letter_topic
+        }) {
+            return Err(invalid(
+                format!("inputs[{i}].topic"),
+                "is also an output topic: brandpulse would read its own output",
+            ));
+        }
+        let p = &self.pipeline;
+        if p.max_text_bytes == 0 {
+            return Err(invalid("pipeline.max_text_bytes", "must be at least 1"));
+        }
+        if !(1..=100_000).contains(&p.batch_size) {
+            return Err(invalid(
+                "pipeline.batch_size",
+                "must be between 1 and 100000",
+            ));
+        }
+        if p.channel_capacity == 0 {
+            return Err(invalid("pipeline.channel_capacity", "must be at least 1"));
+        }
+        if p.max_in_flight < p.batch_size {
+            return Err(invalid(
+                "pipeline.max_in_flight",
+                format!("must be at least pipeline.batch_size ({})", p.batch_size),
+            ));
+        }
+        if p.batch_wait > Duration::from_secs(10) {
+            return Err(invalid("pipeline.batch_wait", "must be at most 10s"));
+        }
+        for (i, brand) in self.brands.iter().enumerate() {
+            brand.validate(&format!("brands[{i}]"))?;
+            if self.brands[..i].iter().any(|b| b.id == brand.id) {
+                return Err(invalid(
+                    format!("brands[{i}].id"),
+                    format!("brand id `{}` is used twice", brand.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what `run` needs beyond [`validate`](Self::validate): inputs and brands.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] when there is nothing to read or match.
+    pub fn validate_for_run(&self) -> Result<(), ConfigError> {
+        if self.inputs.is_empty() {
+            return Err(invalid(
+                "inputs",
+                "no input topic: add an [[inputs]] table with `topic = \"...\"`",
+            ));
+        }
+        self.validate_brands_present()
+    }
+
+    /// Fails when no brand is configured.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] for `brands`.
+    pub fn validate_brands_present(&self) -> Result<(), ConfigError> {
+        if self.brands.is_empty() {
+            return Err(invalid(
+                "brands",
+                "no brand: add a [[brands]] table with an id and at least one topic",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn validate_topic_name(field: &str, name: &str) -> Result<(), ConfigError> {
+    let ok = !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("`{name}` is not a valid Kafka topic name (1-249 of [a-zA-Z0-9._-])"),
+        ))
+    }
+}
+
+impl BrandConfig {
+    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !id_ok {
+            return Err(invalid(
+                format!("{path}.id"),
+                format!("`{}` must be 1-64 characters of [a-z0-9_-]", self.id),
+            ));
+        }
+        if self.topics.is_empty() {
+            return Err(invalid(
+                format!("{path}.topics"),
+                "a brand needs at least one topic, e.g. [brands.topics.brand] keywords = [\"acme\"]",
+            ));
+        }
+        check_terms(&format!("{path}.exclude"), &self.exclude)?;
+        for (name, topic) in &self.topics {
+            let tpath = format!("{path}.topics.{name}");
+            if name.is_empty() || name.len() > 64 {
+                return Err(invalid(tpath, "topic names must be 1-64 characters"));
+            }
+            if topic.keywords.is_empty() && topic.hashtags.is_empty() && topic.handles.is_empty() {
+                return Err(invalid(
+                    tpath,
+                    "has no keywords, hashtags or handles, so it can never match",
+                ));
+            }
+            check_terms(&format!("{tpath}.keywords"), &topic.keywords)?;
+            check_terms(&format!("{tpath}.hashtags"), &topic.hashtags)?;
+            check_terms(&format!("{tpath}.handles"), &topic.handles)?;
+            check_terms(&format!("{tpath}.exclude"), &topic.exclude)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_terms(path: &str, terms: &[String]) -> Result<(), ConfigError> {
+    for (i, term) in terms.iter().enumerate() {
+        if crate::matcher::normalize::normalize_term(term).is_empty() {
+            return Err(invalid(
+                format!("{path}[{i}]"),
+                format!("`{term}` has no letters or digits to match"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r##"
+        [kafka]
+        brokers = "127.0.0.1:9092"
+        [[inputs]]
+        topic = "mentions"
+        [[inputs]]
+        topic = "tweets"
+        format = "twitter-v1"
+        [[brands]]
+        id = "acme"
+        [brands.topics.brand]
+        keywords = ["acme", "acme corp"]
+        hashtags = ["#acme"]
+    "##;
+
+    #[test]
+    fn good_config_loads_with_defaults() {
+        let c = Config::from_toml(GOOD, "test").unwrap();
+        assert_eq!(c.inputs[1].format, InputFormat::TwitterV1);
+        assert_eq!(c.pipeline.max_text_bytes, 65536);
+        assert_eq!(c.telemetry.listen.to_string(), "127.0.0.1:9898");
+        c.validate_for_run().unwrap();
+    }
+
+    fn field_of(text: &str) -> String {
+        match Config::from_toml(text, "t") {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            Err(ConfigError::Parse { message, .. }) => format!("parse: {message}"),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let cases = [
+            (
+                "[[brands]]\nid = \"Acme!\"\n[brands.topics.b]\nkeywords=[\"a\"]",
+                "brands[0].id",
+            ),
+            ("[[brands]]\nid = \"acme\"\ntopics = {}", "brands[0].topics"),
+            (
+                "[[brands]]\nid = \"acme\"\n[brands.topics.b]\nkeywords=[\"!!\"]",
+                "brands[0].topics.b.keywords[0]",
+            ),
+            ("[[inputs]]\ntopic = \"bad topic\"", "inputs[0].topic"),
+            (
+                "[output]\ntopic = \"x\"\ndead_letter_topic = \"x\"",
+                "output.dead_letter_topic",
+            ),
+            (
+                "[pipeline]\ndrain_timeout = \"60s\"",
+                "pipeline.drain_timeout",
+            ),
+            ("[pipeline]\nbatch_size = 0", "pipeline.batch_size"),
+            (
+                "[kafka.librdkafka]\n\"enable.auto.offset.store\" = \"true\"",
+                "kafka.librdkafka.\"enable.auto.offset.store\"",
+            ),
+            (
+                "[[inputs]]\ntopic = \"brandpulse.scored\"",
+                "inputs[0].topic",
+            ),
+        ];
+        for (text, field) in cases {
+            assert_eq!(field_of(text), field, "config: {text}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_types_are_parse_errors() {
+        assert!(field_of("[pipeline]\nbatchsize = 3").contains("unknown field `batchsize`"));
+        assert!(field_of("[pipeline]\ndrain_timeout = \"soon\"").starts_with("parse:"));
+        assert!(field_of("[[inputs]]\ntopic = \"t\"\nformat = \"xml\"").contains("unknown variant"));
+    }
+
+    #[test]
+    fn run_needs_inputs_and_brands() {
+        let c = Config::from_toml("", "t").unwrap();
+        assert!(
+            matches!(c.validate_for_run(), Err(ConfigError::Invalid { field, .. }) if field == "inputs")
+        );
+    }
+}

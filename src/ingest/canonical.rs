@@ -1,0 +1,691 @@
+//! Canonical input: brandpulse's own mention JSON, exactly the serde form of [`Mention`]
+//! (`docs/schemas/mention.schema.json`).
+//!
+//! Every record is deserialized once, typed, into a private mirror of [`Mention`] that keeps
+//! `created_at` as text, so that it can be held to strict RFC 3339 (chrono's own
+//! `Deserialize` also accepts relaxed forms such as `2024-05-01 12:00:00 +0000`). Then the
+//! values are checked: non-empty `id` and `source`, an RFC 3339 `created_at`, and a `lang` of
+//! 2 or 3 lowercase ASCII letters. Unknown fields are ignored, and an empty `text` is allowed.
+//!
+//! serde_json names a bad field only by line and column. So when the typed pass fails with a
+//! data error (a missing or ill-typed field), and only then, the record is parsed again into a
+//! [`serde_json::Value`] and walked along the schema to name the first bad field, e.g.
+//! `author.followers` or `hashtags[2]`. That slow path runs on rejected records only.
+
+use super::{classify_json_error, join_path, DecodeError};
+use crate::mention::{Author, Engagement, Mention, Reference};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::error::Category;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// Decodes one canonical mention.
+///
+/// # Errors
+/// - [`DecodeError::InvalidJson`] when `json` is not JSON;
+/// - [`DecodeError::MissingField`] with the field path (e.g. `text`, `reply_to.id`) when a
+///   required field is absent;
+/// - [`DecodeError::InvalidField`] with the field path when a field has the wrong type, or
+///   when `id` or `source` is empty, `created_at` is not RFC 3339 or `lang` is not 2 or 3
+///   lowercase ASCII letters. A record that is not an object reports the field `(root)`.
+pub fn decode(json: &str) -> Result<Mention, DecodeError> {
+    match serde_json::from_str::<Wire<'_>>(json) {
+        Ok(wire) => wire.into_mention(),
+        Err(err) => Err(explain(json, &err)),
+    }
+}
+
+/// The wire form of [`Mention`]: the same fields and serde attributes, but `created_at` is
+/// kept as text (borrowed when it has no escapes) and checked by [`Wire::into_mention`].
+#[derive(Deserialize)]
+struct Wire<'a> {
+    id: String,
+    text: String,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    source: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    author: Option<Author>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    engagement: Option<Engagement>,
+    #[serde(default)]
+    reply_to: Option<Reference>,
+    #[serde(default)]
+    repost_of: Option<Reference>,
+    #[serde(default)]
+    quote_of: Option<Reference>,
+    #[serde(default)]
+    hashtags: Vec<String>,
+    #[serde(default)]
+    user_mentions: Vec<String>,
+}
+
+impl Wire<'_> {
+    /// Checks the values that the types alone do not constrain.
+    fn into_mention(self) -> Result<Mention, DecodeError> {
+        if self.id.trim().is_empty() {
+            return Err(invalid("id", "must not be empty".into()));
+        }
+        let created_at = DateTime::parse_from_rfc3339(&self.created_at)
+            .map_err(|e| {
+                invalid(
+                    "created_at",
+                    format!(
+                        "not an RFC 3339 timestamp ({e}): {}",
+                        excerpt(&self.created_at)
+                    ),
+                )
+            })?
+            .with_timezone(&Utc);
+        if self.source.trim().is_empty() {
+            return Err(invalid("source", "must not be empty".into()));
+        }
+        if let Some(lang) = &self.lang {
+            if !is_lang_code(lang) {
+                return Err(invalid(
+                    "lang",
+                    format!(
+                        "expected 2 or 3 lowercase ASCII letters (ISO 639), found {}",
+                        excerpt(lang)
+                    ),
+                ));
+            }
+        }
+        Ok(Mention {
+            id: self.id,
+            text: self.text,
+            created_at,
+            source: self.source,
+            lang: self.lang,
+            author: self.author,
+            url: self.url,
+            engagement: self.engagement,
+            reply_to: self.reply_to,
+            repost_of: self.repost_of,
+            quote_of: self.quote_of,
+            hashtags: self.hashtags,
+            user_mentions: self.user_mentions,
+        })
+    }
+}
+
+/// Whether `lang` is 2 or 3 lowercase ASCII letters.
+fn is_lang_code(lang: &str) -> bool {
+    (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+fn invalid(field: &str, detail: String) -> DecodeError {
+    DecodeError::InvalidField {
+        field: field.into(),
+        detail,
+    }
+}
+
+/// The slow path: turns a failed typed pass into a [`DecodeError`] that names the field.
+fn explain(json: &str, err: &serde_json::Error) -> DecodeError {
+    if err.classify() == Category::Data {
+        if let Ok(value) = serde_json::from_str::<Value>(json) {
+            if let Some(found) = check_object(&value, MENTION, "") {
+                return found;
+            }
+        }
+        // The value fits the schema, so serde objected to something the walk does not
+        // model; the one such case is a repeated key.
+        let msg = err.to_string();
+        if let Some(rest) = msg.strip_prefix("duplicate field `") {
+            let name = rest.split('`').next().unwrap_or_default();
+            return invalid(name, msg.clone());
+        }
+    }
+    classify_json_error(err, "")
+}
+
+/// What a field of the canonical schema holds.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A string.
+    Str,
+    /// An unsigned 64-bit integer.
+    Count,
+    /// An array of strings.
+    StrList,
+    /// An object with these fields.
+    Object(&'static [Field]),
+}
+
+/// One field of the canonical schema, with the rules serde applies to it.
+#[derive(Clone, Copy)]
+struct Field {
+    name: &'static str,
+    kind: Kind,
+    /// Absent is an error (`String` fields without `#[serde(default)]`).
+    required: bool,
+    /// `null` is accepted (`Option` fields).
+    nullable: bool,
+}
+
+const fn required(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: true,
+        nullable: false,
+    }
+}
+
+const fn optional(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        nullable: true,
+    }
+}
+
+/// A field with `#[serde(default)]` that is not an `Option`: may be absent, not `null`.
+const fn defaulted(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        nullable: false,
+    }
+}
+
+const AUTHOR: &[Field] = &[
+    optional("id", Kind::Str),
+    optional("handle", Kind::Str),
+    defaulted("followers", Kind::Count),
+];
+
+const ENGAGEMENT: &[Field] = &[
+    defaulted("likes", Kind::Count),
+    defaulted("shares", Kind::Count),
+    defaulted("replies", Kind::Count),
+];
+
+const REFERENCE: &[Field] = &[
+    required("id", Kind::Str),
+    optional("text", Kind::Str),
+    optional("author_handle", Kind::Str),
+];
+
+/// The serde form of [`Mention`], in declaration order (the order faults are reported in).
+const MENTION: &[Field] = &[
+    required("id", Kind::Str),
+    required("text", Kind::Str),
+    required("created_at", Kind::Str),
+    required("source", Kind::Str),
+    optional("lang", Kind::Str),
+    optional("author", Kind::Object(AUTHOR)),
+    optional("url", Kind::Str),
+    optional("engagement", Kind::Object(ENGAGEMENT)),
+    optional("reply_to", Kind::Object(REFERENCE)),
+    optional("repost_of", Kind::Object(REFERENCE)),
+    optional("quote_of", Kind::Object(REFERENCE)),
+    defaulted("hashtags", Kind::StrList),
+    defaulted("user_mentions", Kind::StrList),
+];
+
+/// The first field of `value` (at `path`) that breaks `fields`, if any.
+fn check_object(value: &Value, fields: &[Field], path: &str) -> Option<DecodeError> {
+    let Value::Object(map) = value else {
+        let field = if path.is_empty() { "(root)" } else { path };
+        return Some(mismatch(field, "an object", value));
+    };
+    for field in fields {
+        let path = join_path(path, field.name);
+        match map.get(field.name) {
+            None if field.required => return Some(DecodeError::MissingField(path)),
+            None => {}
+            Some(Value::Null) if field.nullable => {}
+            Some(v) => {
+                if let Some(err) = check_value(v, field.kind, &path) {
+                    return Some(err);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn check_value(value: &Value, kind: Kind, path: &str) -> Option<DecodeError> {
+    match kind {
+        Kind::Str if !value.is_string() => Some(mismatch(path, "a string", value)),
+        Kind::Count if value.as_u64().is_none() => {
+            Some(mismatch(path, "a non-negative integer", value))
+        }
+        Kind::StrList => match value {
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+                (!item.is_string()).then(|| mismatch(&format!("{path}[{i}]"), "a string", item))
+            }),
+            _ => Some(mismatch(path, "an array of strings", value)),
+        },
+        Kind::Object(fields) => check_object(value, fields, path),
+        Kind::Str | Kind::Count => None,
+    }
+}
+
+fn mismatch(path: &str, expected: &str, found: &Value) -> DecodeError {
+    let found = match found {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", excerpt(s)),
+        Value::Array(_) => "an array".to_string(),
+        Value::Object(_) => "an object".to_string(),
+    };
+    invalid(path, format!("expected {expected}, found {found}"))
+}
+
+/// `s` quoted for an error message, cut to 40 characters.
+fn excerpt(s: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    match s.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}...", &s[..cut]),
+        None => format!("{s:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// What a rejected input must produce.
+    enum Expect {
+        Json,
+        Missing(&'static str),
+        /// Field path and a fragment of the detail.
+        Invalid(&'static str, &'static str),
+    }
+
+    fn check(name: &str, input: &str, expect: &Expect) {
+        let err = match decode(input) {
+            Ok(m) => panic!("{name}: decoded, expected an error: {m:?}"),
+            Err(err) => err,
+        };
+        match (expect, &err) {
+            (Expect::Json, DecodeError::InvalidJson(_)) => {}
+            (Expect::Missing(want), DecodeError::MissingField(got)) if want == got => {}
+            (Expect::Invalid(want, fragment), DecodeError::InvalidField { field, detail })
+                if want == field && detail.contains(fragment) => {}
+            _ => panic!("{name}: unexpected error {err:?}"),
+        }
+    }
+
+    /// A valid record with `extra` spliced in after the required fields.
+    fn with(extra: &str) -> String {
+        format!(
+            r#"{{"id":"m-1","text":"hi","created_at":"2024-05-01T12:00:00Z","source":"news"{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn rejects_each_kind_of_bad_record() {
+        use Expect::*;
+        let cases: Vec<(&str, String, Expect)> = vec![
+            ("empty payload", String::new(), Json),
+            ("truncated", r#"{"id":"m-1","text":"#.into(), Json),
+            ("not json", "id=m-1".into(), Json),
+            ("trailing garbage", format!("{} x", with("")), Json),
+            ("array root", "[1,2]".into(), Invalid("(root)", "expected an object")),
+            ("string root", r#""m-1""#.into(), Invalid("(root)", "the string")),
+            (
+                "missing id",
+                r#"{"text":"hi","created_at":"2024-05-01T12:00:00Z","source":"news"}"#.into(),
+                Missing("id"),
+            ),
+            (
+                "missing text",
+                r#"{"id":"m-1","created_at":"2024-05-01T12:00:00Z","source":"news"}"#.into(),
+                Missing("text"),
+            ),
+            (
+                "missing created_at",
+                r#"{"id":"m-1","text":"hi","source":"news"}"#.into(),
+                Missing("created_at"),
+            ),
+            (
+                "missing source",
+                r#"{"id":"m-1","text":"hi","created_at":"2024-05-01T12:00:00Z"}"#.into(),
+                Missing("source"),
+            ),
+            (
+                "missing reference id",
+                with(r#","reply_to":{"author_handle":"x"}"#),
+                Missing("reply_to.id"),
+            ),
+            (
+                "numeric id",
+                r#"{"id":17,"text":"hi","created_at":"2024-05-01T12:00:00Z","source":"news"}"#
+                    .into(),
+                Invalid("id", "expected a string, found the number 17"),
+            ),
+            (
+                "null text",
+                r#"{"id":"m-1","text":null,"created_at":"2024-05-01T12:00:00Z","source":"news"}"#
+                    .into(),
+                Invalid("text", "found null"),
+            ),
+            (
+                "numeric created_at",
+                r#"{"id":"m-1","text":"hi","created_at":1714564800,"source":"news"}"#.into(),
+                Invalid("created_at", "expected a string"),
+            ),
+            (
+                "string followers",
+                with(r#","author":{"handle":"ana","followers":"x"}"#),
+                Invalid("author.followers", r#"found the string "x""#),
+            ),
+            (
+                "negative followers",
+                with(r#","author":{"followers":-3}"#),
+                Invalid("author.followers", "non-negative integer"),
+            ),
+            (
+                "null followers",
+                with(r#","author":{"followers":null}"#),
+                Invalid("author.followers", "found null"),
+            ),
+            (
+                "fractional likes",
+                with(r#","engagement":{"likes":1.5}"#),
+                Invalid("engagement.likes", "the number 1.5"),
+            ),
+            (
+                "author not an object",
+                with(r#","author":"ana""#),
+                Invalid("author", "expected an object"),
+            ),
+            (
+                "hashtag not a string",
+                with(r#","hashtags":["a","b",3]"#),
+                Invalid("hashtags[2]", "expected a string"),
+            ),
+            (
+                "null hashtags",
+                with(r#","hashtags":null"#),
+                Invalid("hashtags", "an array of strings"),
+            ),
+            (
+                "numeric quote text",
+                with(r#","quote_of":{"id":"q","text":5}"#),
+                Invalid("quote_of.text", "expected a string"),
+            ),
+            (
+                "duplicate key",
+                with(r#","id":"m-2""#),
+                Invalid("id", "duplicate field"),
+            ),
+            (
+                "empty id",
+                r#"{"id":"","text":"hi","created_at":"2024-05-01T12:00:00Z","source":"news"}"#
+                    .into(),
+                Invalid("id", "must not be empty"),
+            ),
+            (
+                "blank id",
+                r#"{"id":"  ","text":"hi","created_at":"2024-05-01T12:00:00Z","source":"news"}"#
+                    .into(),
+                Invalid("id", "must not be empty"),
+            ),
+            (
+                "created_at not a time",
+                r#"{"id":"m-1","text":"hi","created_at":"yesterday","source":"news"}"#.into(),
+                Invalid("created_at", "not an RFC 3339 timestamp"),
+            ),
+            (
+                "created_at without offset",
+                r#"{"id":"m-1","text":"hi","created_at":"2024-05-01T12:00:00","source":"news"}"#
+                    .into(),
+                Invalid("created_at", "not an RFC 3339 timestamp"),
+            ),
+            (
+                "created_at in Twitter form",
+                r#"{"id":"m-1","text":"hi","created_at":"Wed Oct 10 20:19:24 +0000 2018","source":"news"}"#
+                    .into(),
+                Invalid("created_at", "Wed Oct 10"),
+            ),
+            (
+                "created_at with relaxed offset",
+                r#"{"id":"m-1","text":"hi","created_at":"2024-05-01T12:00:00 +0000","source":"news"}"#
+                    .into(),
+                Invalid("created_at", "not an RFC 3339 timestamp"),
+            ),
+            (
+                "empty source",
+                r#"{"id":"m-1","text":"hi","created_at":"2024-05-01T12:00:00Z","source":""}"#
+                    .into(),
+                Invalid("source", "must not be empty"),
+            ),
+            ("uppercase lang", with(r#","lang":"EN""#), Invalid("lang", "\"EN\"")),
+            ("region lang", with(r#","lang":"pt-br""#), Invalid("lang", "lowercase")),
+            ("one-letter lang", with(r#","lang":"e""#), Invalid("lang", "lowercase")),
+            ("empty lang", with(r#","lang":"""#), Invalid("lang", "lowercase")),
+            ("lang name", with(r#","lang":"english""#), Invalid("lang", "lowercase")),
+        ];
+        for (name, input, expect) in &cases {
+            check(name, input, expect);
+        }
+    }
+
+    #[test]
+    fn decodes_a_full_record() {
+        let json = r##"{
+            "id": "rd-t3_1c9x2k",
+            "text": "Switched to @acme_support's new plan, 10/10 #happy #acme",
+            "created_at": "2024-05-01T14:30:15.250+02:00",
+            "source": "reddit",
+            "lang": "en",
+            "author": {"id": "u-77", "handle": "ana", "followers": 1200},
+            "url": "https://example.com/r/1c9x2k",
+            "engagement": {"likes": 5, "shares": 1, "replies": 2},
+            "reply_to": {"id": "rd-t3_1c9x00", "author_handle": "bo"},
+            "repost_of": {"id": "rd-t3_1c8aaa"},
+            "quote_of": {"id": "rd-t3_1c7bbb", "text": "Acme raises prices", "author_handle": "news"},
+            "hashtags": ["happy", "acme"],
+            "user_mentions": ["acme_support"],
+            "ignored_extension": {"nested": [1, 2, 3]}
+        }"##;
+        let expected = Mention {
+            id: "rd-t3_1c9x2k".into(),
+            text: "Switched to @acme_support's new plan, 10/10 #happy #acme".into(),
+            created_at: Utc.with_ymd_and_hms(2024, 5, 1, 12, 30, 15).unwrap()
+                + chrono::Duration::milliseconds(250),
+            source: "reddit".into(),
+            lang: Some("en".into()),
+            author: Some(Author {
+                id: Some("u-77".into()),
+                handle: Some("ana".into()),
+                followers: 1200,
+            }),
+            url: Some("https://example.com/r/1c9x2k".into()),
+            engagement: Some(Engagement {
+                likes: 5,
+                shares: 1,
+                replies: 2,
+            }),
+            reply_to: Some(Reference {
+                id: "rd-t3_1c9x00".into(),
+                text: None,
+                author_handle: Some("bo".into()),
+            }),
+            repost_of: Some(Reference {
+                id: "rd-t3_1c8aaa".into(),
+                text: None,
+                author_handle: None,
+            }),
+            quote_of: Some(Reference {
+                id: "rd-t3_1c7bbb".into(),
+                text: Some("Acme raises prices".into()),
+                author_handle: Some("news".into()),
+            }),
+            hashtags: vec!["happy".into(), "acme".into()],
+            user_mentions: vec!["acme_support".into()],
+        };
+        assert_eq!(decode(json).unwrap(), expected);
+    }
+
+    #[test]
+    fn accepts_lenient_but_valid_records() {
+        let cases: Vec<(&str, String)> = vec![
+            ("minimal", with("")),
+            ("empty text", with("").replace(r#""hi""#, r#""""#)),
+            (
+                "explicit nulls",
+                with(r#","lang":null,"author":null,"url":null,"engagement":null,"reply_to":null"#),
+            ),
+            ("empty author", with(r#","author":{}"#)),
+            ("three-letter lang", with(r#","lang":"fil""#)),
+            ("undetermined lang", with(r#","lang":"und""#)),
+            (
+                "escaped created_at",
+                with("").replace("12:00:00Z", r"12:00:00\u005a"),
+            ),
+            ("space-separated created_at", with("").replace("T12", " 12")),
+            ("unknown fields", with(r#","score":0.5,"tags":{"a":1}"#)),
+        ];
+        for (name, input) in &cases {
+            if let Err(err) = decode(input) {
+                panic!("{name}: {err:?}");
+            }
+        }
+        let minimal = decode(&with("")).unwrap();
+        assert_eq!(minimal.lang, None);
+        assert_eq!(minimal.author, None);
+        assert!(minimal.hashtags.is_empty());
+        assert_eq!(minimal.reach(), 0);
+    }
+
+    /// A `Mention` with every field set; a new field in `Mention` breaks this literal, which is
+    /// the reminder to extend `Wire`, `MENTION` and the schema.
+    fn full_mention() -> Mention {
+        Mention {
+            id: "1790000000000000001".into(),
+            text: "Ça marche enfin 🎉 \"quoted\" \\ back\nslash".into(),
+            created_at: Utc.with_ymd_and_hms(2024, 5, 14, 8, 0, 1).unwrap(),
+            source: "twitter".into(),
+            lang: Some("fr".into()),
+            author: Some(Author {
+                id: Some("42".into()),
+                handle: Some("marie".into()),
+                followers: u64::MAX,
+            }),
+            url: Some("https://twitter.com/marie/status/1790000000000000001".into()),
+            engagement: Some(Engagement {
+                likes: 1,
+                shares: 2,
+                replies: 3,
+            }),
+            reply_to: Some(Reference {
+                id: "r".into(),
+                text: None,
+                author_handle: Some("a".into()),
+            }),
+            repost_of: Some(Reference {
+                id: "o".into(),
+                text: None,
+                author_handle: None,
+            }),
+            quote_of: Some(Reference {
+                id: "q".into(),
+                text: Some("quoted".into()),
+                author_handle: Some("b".into()),
+            }),
+            hashtags: vec!["enfin".into()],
+            user_mentions: vec!["acme".into()],
+        }
+    }
+
+    #[test]
+    fn round_trips_the_serde_form_of_mention() {
+        let mention = full_mention();
+        let json = serde_json::to_string(&mention).unwrap();
+        assert_eq!(decode(&json).unwrap(), mention);
+    }
+
+    const MENTION_SCHEMA: &str = include_str!("../../docs/schemas/mention.schema.json");
+
+    #[test]
+    fn schema_requires_exactly_the_required_fields() {
+        let schema: Value = serde_json::from_str(MENTION_SCHEMA).unwrap();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(required, ["id", "text", "created_at", "source"]);
+    }
+
+    #[test]
+    fn schema_and_walk_describe_every_serialized_field() {
+        let schema: Value = serde_json::from_str(MENTION_SCHEMA).unwrap();
+        let mut in_schema: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        in_schema.sort_unstable();
+        let serialized = serde_json::to_value(full_mention()).unwrap();
+        let mut in_serde: Vec<&str> = serialized
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        in_serde.sort_unstable();
+        let mut in_walk: Vec<&str> = MENTION.iter().map(|f| f.name).collect();
+        in_walk.sort_unstable();
+        assert_eq!(in_schema, in_serde);
+        assert_eq!(in_walk, in_serde);
+    }
+
+    const VALID: &str = include_str!("../../tests/data/canonical/valid.jsonl");
+    const INVALID: &str = include_str!("../../tests/data/canonical/invalid.jsonl");
+
+    #[test]
+    fn valid_fixture_lines_decode() {
+        let mut langs = Vec::new();
+        for (n, line) in VALID.lines().enumerate() {
+            match decode(line) {
+                Ok(m) => langs.push(m.lang),
+                Err(err) => panic!("valid.jsonl line {}: {err:?}", n + 1),
+            }
+        }
+        assert_eq!(langs.len(), 5);
+        langs.dedup();
+        assert!(langs.len() > 3, "fixtures should be multilingual");
+    }
+
+    /// `tests/data/canonical/invalid.jsonl`, one line per kind of bad input, in this order.
+    #[test]
+    fn invalid_fixture_lines_are_rejected_for_their_reason() {
+        use Expect::*;
+        let expected = [
+            Json,
+            Missing("text"),
+            Invalid("author.followers", "expected a non-negative integer"),
+            Invalid("created_at", "not an RFC 3339 timestamp"),
+            Invalid("id", "must not be empty"),
+            Invalid("source", "must not be empty"),
+            Invalid("lang", "lowercase"),
+        ];
+        let lines: Vec<&str> = INVALID.lines().collect();
+        assert_eq!(lines.len(), expected.len());
+        for (n, (line, expect)) in lines.iter().zip(&expected).enumerate() {
+            check(&format!("invalid.jsonl line {}", n + 1), line, expect);
+        }
+    }
+}

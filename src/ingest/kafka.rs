@@ -1,0 +1,290 @@
+//! The consumer-group member: reads the input topics, decodes records in batches, and hands
+//! them downstream. Offsets are never stored here: `enable.auto.offset.store=false`, and the
+//! emit stage stores an offset once the record's outputs are acknowledged. librdkafka commits
+//! stored offsets in the background (`enable.auto.commit`) and on revocation.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::statistics::Statistics;
+use tokio::sync::mpsc;
+
+use super::Decoder;
+use crate::config::Config;
+use crate::emit::offsets::OffsetTracker;
+use crate::emit::DeadLetter;
+use crate::pipeline::{Ingested, Origin};
+use crate::shutdown::Shutdown;
+use crate::telemetry::http::Health;
+use crate::telemetry::{stats, Metrics};
+
+/// Errors of the Kafka ingest.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The consumer could not be created (bad librdkafka property, ...).
+    #[error("creating the Kafka consumer: {0}")]
+    CreateConsumer(KafkaError),
+    /// Subscribing failed.
+    #[error("subscribing to {topics:?}: {source}")]
+    Subscribe {
+        /// The topics.
+        topics: Vec<String>,
+        /// Why.
+        source: KafkaError,
+    },
+}
+
+/// Consumer callbacks: statistics -> lag metrics, errors -> counter, rebalances -> tracker.
+pub struct IngestContext {
+    metrics: Metrics,
+    health: Arc<Health>,
+    tracker: Arc<Mutex<OffsetTracker>>,
+}
+
+impl IngestContext {
+    /// A context reporting to `metrics` and `health`, forgetting revoked partitions in `tracker`.
+    pub fn new(metrics: Metrics, health: Arc<Health>, tracker: Arc<Mutex<OffsetTracker>>) -> Self {
+        Self {
+            metrics,
+            health,
+            tracker,
+        }
+    }
+}
+
+impl ClientContext for IngestContext {
+    fn stats(&self, statistics: Statistics) {
+        stats::record_consumer_lag(&statistics, &self.metrics);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.metrics
+            .kafka_errors
+            .with_label_values(&["consumer"])
+            .inc();
+        tracing::warn!(%error, reason, "kafka consumer error");
+    }
+}
+
+impl ConsumerContext for IngestContext {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            let mut tracker = match self.tracker.lock() {
+                Ok(t) => t,
+                Err(p) => p.into_inner(),
+            };
+            for elem in tpl.elements() {
+                tracing::info!(
+                    topic = elem.topic(),
+                    partition = elem.partition(),
+                    "partition revoked"
+                );
+                tracker.forget(&(Arc::from(elem.topic()), elem.partition()));
+                let part = elem.partition().to_string();
+                let _ = self
+                    .metrics
+                    .consumer_lag
+                    .remove_label_values(&[elem.topic(), part.as_str()]);
+            }
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                for elem in tpl.elements() {
+                    tracing::info!(
+                        topic = elem.topic(),
+                        partition = elem.partition(),
+                        "partition assigned"
+                    );
+                }
+                self.health.set_ready(true);
+            }
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(e) => {
+                self.metrics
+                    .kafka_errors
+                    .with_label_values(&["consumer"])
+                    .inc();
+                tracing::warn!(error = %e, "rebalance error");
+            }
+        }
+    }
+}
+
+/// The consumer type used by the pipeline.
+pub type IngestConsumer = StreamConsumer<IngestContext>;
+
+/// The librdkafka properties shared by consumer and producer, then `kafka.librdkafka`.
+pub fn base_client_config(config: &Config) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &config.kafka.brokers)
+        .set("client.id", "brandpulse")
+        .set_log_level(RDKafkaLogLevel::Warning);
+    for (k, v) in &config.kafka.librdkafka {
+        c.set(k, v);
+    }
+    c
+}
+
+/// Applies client-specific overrides; with librdkafka's `debug` set, its debug logs are let
+/// through to the logs (target `librdkafka`: `RUST_LOG=info,librdkafka=debug`).
+pub fn apply_overrides(
+    c: &mut ClientConfig,
+    overrides: &std::collections::BTreeMap<String, String>,
+) {
+    for (k, v) in overrides {
+        c.set(k, v);
+    }
+    if c.get("debug").is_some() {
+        c.set_log_level(RDKafkaLogLevel::Debug);
+    }
+}
+
+/// Creates the consumer and subscribes it to every input topic.
+///
+/// # Errors
+/// [`IngestError`] when librdkafka rejects a property or the subscription.
+pub fn create_consumer(
+    config: &Config,
+    context: IngestContext,
+) -> Result<IngestConsumer, IngestError> {
+    let mut c = base_client_config(config);
+    c.set("group.id", &config.kafka.group_id)
+        .set("enable.auto.commit", "true")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .set(
+            "statistics.interval.ms",
+            config.kafka.statistics_interval.as_millis().to_string(),
+        )
+        .set(
+            "session.timeout.ms",
+            config.kafka.session_timeout.as_millis().to_string(),
+        );
+    apply_overrides(&mut c, &config.kafka.consumer);
+    if let Some(id) = &config.kafka.instance_id {
+        c.set("group.instance.id", id);
+    }
+    let consumer: IngestConsumer = c
+        .create_with_context(context)
+        .map_err(IngestError::CreateConsumer)?;
+    let topics: Vec<&str> = config.inputs.iter().map(|i| i.topic.as_str()).collect();
+    consumer
+        .subscribe(&topics)
+        .map_err(|source| IngestError::Subscribe {
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            source,
+        })?;
+    Ok(consumer)
+}
+
+/// Settings of the ingest loop.
+pub struct IngestSettings {
+    /// Decoder per input topic.
+    pub decoders: HashMap<String, Decoder>,
+    /// Most records per batch.
+    pub batch_size: usize,
+    /// Longest wait to fill a batch.
+    pub batch_wait: Duration,
+}
+
+/// Reads until `shutdown` fires, sending batches of decoded records to `tx`. Each record is
+/// registered with `tracker` before it leaves this stage.
+pub async fn run(
+    consumer: Arc<IngestConsumer>,
+    settings: IngestSettings,
+    tracker: Arc<Mutex<OffsetTracker>>,
+    tx: mpsc::Sender<Vec<Ingested>>,
+    metrics: Metrics,
+    mut shutdown: Shutdown,
+) {
+    let mut topics: HashMap<String, Arc<str>> = HashMap::new();
+    let mut batch: Vec<Ingested> = Vec::with_capacity(settings.batch_size);
+    let mut deadline: Option<tokio::time::Instant> = None;
+    let mut decode_time = Duration::ZERO;
+    loop {
+        let flush_at = deadline;
+        tokio::select! {
+            biased;
+            _ = shutdown.recv() => break,
+            _ = async { if let Some(d) = flush_at { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => {
+                if flush(&mut batch, &tx, &metrics, &mut decode_time).await.is_err() { return; }
+                deadline = None;
+            }
+            msg = consumer.recv() => {
+                let msg = match msg {
+                    Ok(m) => m,
+                    Err(error) => {
+                        metrics.kafka_errors.with_label_values(&["consumer"]).inc();
+                        tracing::warn!(%error, "consume error");
+                        continue;
+                    }
+                };
+                let started = Instant::now();
+                let topic = msg.topic();
+                let Some(decoder) = settings.decoders.get(topic) else {
+                    tracing::warn!(topic, "record from a topic we did not subscribe to");
+                    continue;
+                };
+                let tp_topic = topics
+                    .entry(topic.to_string())
+                    .or_insert_with(|| Arc::from(topic))
+                    .clone();
+                metrics.consumed.with_label_values(&[topic]).inc();
+                let origin = Origin {
+                    tp: (tp_topic, msg.partition()),
+                    offset: msg.offset(),
+                    consumed_at: started,
+                    format: decoder.format(),
+                };
+                let result = decoder.decode(msg.payload()).map_err(|error| DeadLetter {
+                    key: msg.key().map(<[u8]>::to_vec),
+                    payload: msg.payload().map(<[u8]>::to_vec),
+                    error,
+                });
+                match tracker.lock() {
+                    Ok(mut t) => t.track(&origin.tp, origin.offset),
+                    Err(p) => p.into_inner().track(&origin.tp, origin.offset),
+                }
+                decode_time += started.elapsed();
+                batch.push(Ingested { origin, result });
+                if batch.len() >= settings.batch_size {
+                    if flush(&mut batch, &tx, &metrics, &mut decode_time).await.is_err() { return; }
+                    deadline = None;
+                } else if deadline.is_none() {
+                    deadline = Some(tokio::time::Instant::now() + settings.batch_wait);
+                }
+            }
+        }
+    }
+    let _ = flush(&mut batch, &tx, &metrics, &mut decode_time).await;
+    tracing::info!("ingest stopped");
+}
+
+async fn flush(
+    batch: &mut Vec<Ingested>,
+    tx: &mpsc::Sender<Vec<Ingested>>,
+    metrics: &Metrics,
+    decode_time: &mut Duration,
+) -> Result<(), ()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    metrics
+        .stage_latency
+        .with_label_values(&["decode"])
+        .observe(decode_time.as_secs_f64());
+    *decode_time = Duration::ZERO;
+    let full = std::mem::take(batch);
+    // A full channel blocks here: backpressure all the way to the consumer.
+    tx.send(full).await.map_err(|_| ())
+}

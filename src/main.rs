@@ -1,0 +1,316 @@
+//! The `brandpulse` command line. Thin: parses arguments, loads config, builds the registry and
+//! the scorer, and hands over to the library.
+
+use std::io::{BufReader, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use brandpulse::config::{Config, ConfigError, ScorerKind};
+use brandpulse::ingest::{Decoder, InputFormat};
+use brandpulse::matcher::Matcher;
+use brandpulse::score::lexicon::LexiconScorer;
+use brandpulse::score::stage::ScoreStage;
+use brandpulse::score::Scorer;
+use brandpulse::telemetry::http::{self, Health};
+use brandpulse::telemetry::Metrics;
+use brandpulse::{demo, offline, pipeline, shutdown};
+
+/// EX_USAGE: bad command line or config.
+const EXIT_USAGE: u8 = 64;
+/// EX_DATAERR: some input lines were rejected.
+const EXIT_DATAERR: u8 = 65;
+
+#[derive(Parser)]
+#[command(
+    name = "brandpulse",
+    version,
+    about = "Social-listening stream processor: Kafka mentions in; brand matches with sentiment out to Kafka and Prometheus.",
+    long_about = "brandpulse reads mentions (posts, comments, news items) from Kafka, matches them against every \
+brand's rules in one pass, scores their sentiment, and writes scored mentions to a Kafka topic keyed by brand, \
+bad records to a dead-letter topic, and per-brand time series to Prometheus.\n\n\
+Start with `brandpulse demo`: it needs no Kafka and shows the whole pipeline.",
+    after_help = "Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=brandpulse=debug) to change the level."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service: consume the configured topics until SIGINT/SIGTERM.
+    #[command(after_help = "Exit codes: 0 clean shutdown, 1 runtime failure, 64 bad config.")]
+    Run {
+        /// Config file (TOML). See the README's configuration reference.
+        #[arg(short, long, env = "BRANDPULSE_CONFIG")]
+        config: PathBuf,
+        /// Overrides `kafka.instance_id` (static group membership), e.g. the pod name.
+        #[arg(long, env = "BRANDPULSE_INSTANCE_ID")]
+        instance_id: Option<String>,
+    },
+    /// Match and score mentions from stdin (JSONL), write scored JSONL to stdout.
+    #[command(
+        after_help = "Each rejected line is reported on stderr as `line N: <reason>: <detail>`; a summary line comes last.\n\
+Exit codes: 0 when no line was rejected, 65 when some were, 64 bad config, 1 I/O failure.\n\n\
+Example:\n  brandpulse process --config brands.toml < mentions.jsonl > scored.jsonl"
+    )]
+    Process {
+        /// Config file with the brands.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Format of the input lines.
+        #[arg(long, value_enum, default_value_t = InputFormat::Canonical)]
+        format: InputFormat,
+        /// Override `pipeline.max_text_bytes`.
+        #[arg(long)]
+        max_text_bytes: Option<usize>,
+    },
+    /// Score the sentiment of each stdin line (`{"text": ...}` or a mention); no brand filter.
+    #[command(
+        after_help = "Output: one JSON line per input line: {\"line\", \"label\", \"score\", \"confidence\", \"lang\", \"scorer\"}.\n\n\
+Example:\n  echo '{\"text\": \"I love it\"}' | brandpulse score"
+    )]
+    Score {
+        /// The scorer.
+        #[arg(long, value_enum, default_value_t = ScorerKind::Lexicon)]
+        scorer: ScorerKind,
+    },
+    /// Run the whole pipeline on an in-process broker with a generated sample stream.
+    #[command(
+        after_help = "Prints the broker's bootstrap address (attach any Kafka client to it) and the metrics URL.\n\n\
+Example:\n  brandpulse demo --duration 60s"
+    )]
+    Demo {
+        /// Stop after this long (e.g. 60s, 10m). Default: until Ctrl-C.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        duration: Option<Duration>,
+        /// Mean mentions per second (the daily rhythm and bursts vary it).
+        #[arg(long, default_value_t = 40.0)]
+        rate: f64,
+        /// Address of /metrics, /healthz and /readyz.
+        #[arg(long, default_value = "127.0.0.1:9898")]
+        listen: SocketAddr,
+        /// Seed of the sample stream.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Validate a config file and print a summary, without connecting to anything.
+    Check {
+        /// Config file.
+        #[arg(short, long)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(ce) = e.downcast_ref::<ConfigError>() {
+                eprintln!("error: {ce}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn make_scorer(kind: ScorerKind) -> anyhow::Result<Box<dyn Scorer>> {
+    match kind {
+        ScorerKind::Lexicon => Ok(Box::new(
+            LexiconScorer::new().context("loading the lexicon scorer")?,
+        )),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("brandpulse-rt")
+        .build()
+        .context("starting the async runtime")
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run {
+            config,
+            instance_id,
+        } => {
+            let mut config = Config::load(&config)?;
+            if instance_id.is_some() {
+                config.kafka.instance_id = instance_id;
+                config.validate()?;
+            }
+            config.validate_for_run()?;
+            let scorer = make_scorer(config.scoring.scorer)?;
+            runtime()?.block_on(run_service(config, scorer))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Process {
+            config,
+            format,
+            max_text_bytes,
+        } => {
+            let config = Config::load(&config)?;
+            config.validate_brands_present()?;
+            let matcher = Matcher::new(&config.brands, &config.matching)?;
+            let decoder = Decoder::new(
+                format,
+                max_text_bytes.unwrap_or(config.pipeline.max_text_bytes),
+            );
+            let mut stage = ScoreStage::new(
+                make_scorer(config.scoring.scorer)?,
+                config.scoring.cache_entries,
+            );
+            let stdin = std::io::stdin().lock();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut stderr = std::io::stderr().lock();
+            let summary = offline::process(
+                BufReader::new(stdin),
+                &mut stdout,
+                &mut stderr,
+                &decoder,
+                &matcher,
+                &mut stage,
+            )?;
+            writeln!(stderr, "{summary}")?;
+            Ok(if summary.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_DATAERR)
+            })
+        }
+        Command::Score { scorer } => {
+            let mut stage = ScoreStage::new(make_scorer(scorer)?, 10_000);
+            let stdin = std::io::stdin().lock();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut stderr = std::io::stderr().lock();
+            let summary =
+                offline::score(BufReader::new(stdin), &mut stdout, &mut stderr, &mut stage)?;
+            writeln!(stderr, "{summary}")?;
+            Ok(if summary.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_DATAERR)
+            })
+        }
+        Command::Demo {
+            duration,
+            rate,
+            listen,
+            seed,
+        } => {
+            if !(rate > 0.0 && rate <= 100_000.0) {
+                return Err(ConfigError::Invalid {
+                    field: "--rate".into(),
+                    reason: "must be between 0 and 100000 mentions per second".into(),
+                }
+                .into());
+            }
+            let scorer = make_scorer(ScorerKind::Lexicon)?;
+            let registry = prometheus::Registry::new();
+            let metrics = Metrics::new(&registry)?;
+            let (trigger, shutdown) = shutdown::channel();
+            let rt = runtime()?;
+            rt.block_on(async {
+                tokio::spawn(shutdown::on_signals(trigger.clone()));
+                demo::run(
+                    demo::DemoOptions {
+                        duration,
+                        rate,
+                        listen,
+                        seed,
+                    },
+                    scorer,
+                    registry,
+                    metrics,
+                    trigger,
+                    shutdown,
+                )
+                .await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { config } => {
+            let path = config;
+            let config = Config::load(&path)?;
+            let matcher = Matcher::new(&config.brands, &config.matching)?;
+            println!("{}: ok", path.display());
+            println!(
+                "  kafka: brokers={} group={}",
+                config.kafka.brokers, config.kafka.group_id
+            );
+            for input in &config.inputs {
+                println!("  input: {} ({})", input.topic, input.format.as_str());
+            }
+            println!(
+                "  output: {} (dead letters: {})",
+                config.output.topic, config.output.dead_letter_topic
+            );
+            for brand in &config.brands {
+                let terms: usize = brand
+                    .topics
+                    .values()
+                    .map(|t| t.keywords.len() + t.hashtags.len() + t.handles.len())
+                    .sum();
+                println!(
+                    "  brand {}: {} topic(s) [{}], {} term(s), {} exclusion(s)",
+                    brand.id,
+                    brand.topics.len(),
+                    brand.topics.keys().cloned().collect::<Vec<_>>().join(", "),
+                    terms,
+                    brand.exclude.len()
+                        + brand
+                            .topics
+                            .values()
+                            .map(|t| t.exclude.len())
+                            .sum::<usize>()
+                );
+            }
+            println!("  compiled: {} pattern(s)", matcher.pattern_count());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn run_service(config: Config, scorer: Box<dyn Scorer>) -> anyhow::Result<()> {
+    let registry = prometheus::Registry::new();
+    let metrics = Metrics::new(&registry)?;
+    let health = Arc::new(Health::default());
+    let (trigger, shutdown) = shutdown::channel();
+    tokio::spawn(shutdown::on_signals(trigger.clone()));
+    let (addr, server) = http::bind(
+        config.telemetry.listen,
+        registry,
+        health.clone(),
+        shutdown.clone(),
+    )
+    .await?;
+    tracing::info!(%addr, "serving /metrics /healthz /readyz");
+    let server = tokio::spawn(server);
+    let result = pipeline::run(&config, scorer, metrics, health, shutdown).await;
+    trigger.fire();
+    let _ = server.await;
+    result?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}

@@ -1,0 +1,212 @@
+use super::*;
+use crate::config::{BrandConfig, MatchingConfig, TopicConfig};
+use chrono::Utc;
+use std::collections::BTreeMap;
+
+fn brand(id: &str, exclude: &[&str], topics: &[(&str, TopicConfig)]) -> BrandConfig {
+    BrandConfig {
+        id: id.into(),
+        name: None,
+        exclude: exclude.iter().map(|s| s.to_string()).collect(),
+        topics: topics
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.clone()))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+fn kw(words: &[&str]) -> TopicConfig {
+    TopicConfig {
+        keywords: words.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+fn mention(text: &str) -> Mention {
+    Mention {
+        id: "1".into(),
+        text: text.into(),
+        created_at: Utc::now(),
+        source: "test".into(),
+        lang: None,
+        author: None,
+        url: None,
+        engagement: None,
+        reply_to: None,
+        repost_of: None,
+        quote_of: None,
+        hashtags: vec![],
+        user_mentions: vec![],
+    }
+}
+
+fn brands() -> Vec<BrandConfig> {
+    vec![
+        brand(
+            "acme",
+            &["acme plumbing"],
+            &[
+                ("brand", kw(&["Acme", "Acme Corp"])),
+                (
+                    "products",
+                    TopicConfig {
+                        keywords: vec!["rocket skates".into()],
+                        hashtags: vec!["RocketSkates".into()],
+                        exclude: vec!["roller derby".into()],
+                        ..Default::default()
+                    },
+                ),
+                (
+                    "support",
+                    TopicConfig {
+                        handles: vec!["@AcmeHelp".into()],
+                        ..Default::default()
+                    },
+                ),
+            ],
+        ),
+        brand("nestle", &[], &[("brand", kw(&["Nestlé"]))]),
+        brand("globex", &[], &[("brand", kw(&["globex"]))]),
+    ]
+}
+
+fn run(text: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let m = Matcher::new(&brands(), &MatchingConfig::default()).unwrap();
+    m.matches(&mention(text))
+        .into_iter()
+        .map(|b| (b.brand, b.topics, b.terms))
+        .collect()
+}
+
+macro_rules! t {
+    ($name:ident, $text:expr, [$(($brand:expr, [$($topic:expr),*], [$($term:expr),*])),*]) => {
+        #[test]
+        fn $name() {
+            let want: Vec<(String, Vec<String>, Vec<String>)> = vec![$(($brand.to_string(),
+                vec![$($topic.to_string()),*], vec![$($term.to_string()),*])),*];
+            assert_eq!(run($text), want, "text: {:?}", $text);
+        }
+    };
+}
+
+t!(
+    plain_keyword,
+    "I love acme!",
+    [("acme", ["brand"], ["Acme"])]
+);
+t!(
+    case_insensitive,
+    "ACME rules",
+    [("acme", ["brand"], ["Acme"])]
+);
+t!(whole_word_only, "acmeish and macme", []);
+t!(
+    phrase,
+    "Acme Corp reports",
+    [("acme", ["brand"], ["Acme", "Acme Corp"])]
+);
+t!(
+    diacritics_in_text,
+    "Nestle cafe",
+    [("nestle", ["brand"], ["Nestlé"])]
+);
+t!(
+    diacritics_in_term,
+    "NESTLÉ café",
+    [("nestle", ["brand"], ["Nestlé"])]
+);
+t!(
+    possessive,
+    "Acme's new skates",
+    [("acme", ["brand"], ["Acme"])]
+);
+t!(
+    keyword_matches_hashtag,
+    "so #acme",
+    [("acme", ["brand"], ["Acme"])]
+);
+t!(keyword_not_in_longer_hashtag, "so #AcmeFail", []);
+t!(
+    hashtag_rule,
+    "#RocketSkates are fun",
+    [("acme", ["products"], ["#RocketSkates"])]
+);
+t!(hashtag_rule_not_plain_word, "rocketskates are fun", []);
+t!(
+    handle_rule,
+    "ping @acmehelp please",
+    [("acme", ["support"], ["@AcmeHelp"])]
+);
+t!(handle_is_not_keyword, "ping @acme please", []);
+t!(url_is_not_keyword, "see https://acme.com/deal", []);
+t!(brand_exclusion, "Acme Plumbing fixed my sink", []);
+t!(
+    topic_exclusion,
+    "acme rocket skates at the roller derby",
+    [("acme", ["brand"], ["Acme"])]
+);
+t!(
+    two_brands,
+    "globex vs acme",
+    [
+        ("acme", ["brand"], ["Acme"]),
+        ("globex", ["brand"], ["globex"])
+    ]
+);
+t!(
+    cyrillic_neighbours,
+    "Купил Acme вчера",
+    [("acme", ["brand"], ["Acme"])]
+);
+t!(
+    multi_topic,
+    "acme rocket skates",
+    [("acme", ["brand", "products"], ["Acme", "rocket skates"])]
+);
+// Phrases are token sequences: punctuation between the words does not break them.
+t!(
+    phrase_ignores_punctuation,
+    "rocket-skates!",
+    [("acme", ["products"], ["rocket skates"])]
+);
+
+#[test]
+fn entity_hashtags_and_handles_match() {
+    let m = Matcher::new(&brands(), &MatchingConfig::default()).unwrap();
+    let mut men = mention("short text");
+    men.hashtags = vec!["RocketSkates".into()];
+    men.user_mentions = vec!["AcmeHelp".into()];
+    let got = m.matches(&men);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].topics, vec!["products", "support"]);
+}
+
+#[test]
+fn hashtag_option_off() {
+    let opts = MatchingConfig {
+        keywords_match_hashtags: false,
+    };
+    let m = Matcher::new(&brands(), &opts).unwrap();
+    assert!(m.matches(&mention("#acme")).is_empty());
+    assert_eq!(m.matches(&mention("acme")).len(), 1);
+}
+
+#[test]
+fn empty_term_is_an_error() {
+    let b = vec![brand("x", &[], &[("t", kw(&["--"]))])];
+    assert!(matches!(
+        Matcher::new(&b, &MatchingConfig::default()),
+        Err(MatchError::EmptyTerm { .. })
+    ));
+}
+
+#[test]
+fn shared_terms_across_brands_hit_both() {
+    let b = vec![
+        brand("a", &[], &[("t", kw(&["rocket"]))]),
+        brand("b", &[], &[("t", kw(&["Rocket"]))]),
+    ];
+    let m = Matcher::new(&b, &MatchingConfig::default()).unwrap();
+    assert_eq!(m.pattern_count(), 2); // " rocket " and " #rocket ", shared
+    assert_eq!(m.matches(&mention("a rocket")).len(), 2);
+}

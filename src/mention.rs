@@ -1,0 +1,227 @@
+//! The data that flows through the pipeline, one type per stage:
+//! [`Mention`] (ingest) -> [`MatchedMention`] (matcher) -> [`ScoredMention`] (score, emit).
+//!
+//! [`Mention`] is also brandpulse's canonical input format; its JSON Schema is
+//! `docs/schemas/mention.schema.json`. [`ScoredMention`] is the output format, documented in
+//! `docs/schemas/scored-mention.schema.json`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Version of the scored-mention output schema. Bump on any breaking change.
+pub const SCORED_SCHEMA_VERSION: u32 = 1;
+
+/// A social post, comment or news item that may talk about a brand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mention {
+    /// Provider-unique id of the mention (for a repost: the repost's own id).
+    pub id: String,
+    /// Full text (for a repost: the text of the original).
+    pub text: String,
+    /// When the mention was posted.
+    pub created_at: DateTime<Utc>,
+    /// Platform, e.g. `twitter`, `reddit`, `news`.
+    pub source: String,
+    /// ISO 639-1 language code when the provider supplies one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// Who posted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Author>,
+    /// Link to the mention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Likes, shares and replies at ingest time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement: Option<Engagement>,
+    /// The mention this one replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Reference>,
+    /// The original this mention reposts (retweet, share). Scored once, counted each time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repost_of: Option<Reference>,
+    /// The mention this one quotes. Its text is kept apart from `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_of: Option<Reference>,
+    /// Hashtags (without `#`) as the provider extracted them, if it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hashtags: Vec<String>,
+    /// Handles (without `@`) mentioned in the text, as the provider extracted them, if it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_mentions: Vec<String>,
+}
+
+/// Author of a mention.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Author {
+    /// Provider-unique author id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Handle without the leading `@`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    /// Follower count, the mention's potential reach.
+    #[serde(default)]
+    pub followers: u64,
+}
+
+/// Engagement counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Engagement {
+    /// Likes / favourites.
+    #[serde(default)]
+    pub likes: u64,
+    /// Shares / reposts / retweets.
+    #[serde(default)]
+    pub shares: u64,
+    /// Replies / comments.
+    #[serde(default)]
+    pub replies: u64,
+}
+
+/// A reference to another mention (reply, repost, quote).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// Id of the referenced mention.
+    pub id: String,
+    /// Its text, when the provider included it (quotes and reposts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Handle of its author, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_handle: Option<String>,
+}
+
+impl Mention {
+    /// The key under which this mention's sentiment may be cached: reposts share the
+    /// original's key, so a viral repost is scored once.
+    pub fn score_key(&self) -> &str {
+        match &self.repost_of {
+            Some(original) => &original.id,
+            None => &self.id,
+        }
+    }
+
+    /// Author follower count, 0 when unknown.
+    pub fn reach(&self) -> u64 {
+        self.author.as_ref().map_or(0, |a| a.followers)
+    }
+}
+
+/// One brand that a mention matched, with the topics and terms that made it match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandMatch {
+    /// Brand id from the config.
+    pub brand: String,
+    /// Names of the brand's topics that matched, sorted.
+    pub topics: Vec<String>,
+    /// The configured terms that matched, as written in the config, sorted and deduplicated.
+    pub terms: Vec<String>,
+}
+
+/// A mention with every brand it matched (at least one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchedMention {
+    /// The mention.
+    pub mention: Mention,
+    /// The matches, one per brand, sorted by brand id.
+    pub matches: Vec<BrandMatch>,
+}
+
+/// Sentiment class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentLabel {
+    /// Favourable.
+    Positive,
+    /// Neither.
+    Neutral,
+    /// Unfavourable.
+    Negative,
+}
+
+impl SentimentLabel {
+    /// The label as it appears in JSON and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentimentLabel::Positive => "positive",
+            SentimentLabel::Neutral => "neutral",
+            SentimentLabel::Negative => "negative",
+        }
+    }
+
+    /// All labels, for pre-registering metric series.
+    pub const ALL: [SentimentLabel; 3] = [
+        SentimentLabel::Positive,
+        SentimentLabel::Neutral,
+        SentimentLabel::Negative,
+    ];
+}
+
+/// A sentiment judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    /// The class.
+    pub label: SentimentLabel,
+    /// Polarity in [-1, 1]: -1 very negative, 1 very positive.
+    pub score: f32,
+    /// How sure the scorer is of `label`, in [0, 1].
+    pub confidence: f32,
+}
+
+/// Name and version of the scorer that produced a sentiment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScorerInfo {
+    /// e.g. `lexicon`.
+    pub name: String,
+    /// Version of the scorer and its data.
+    pub version: String,
+}
+
+/// The output record: one per (mention, brand) match. Keyed by brand id on the output topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredMention {
+    /// Output schema version, [`SCORED_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Id of the mention.
+    pub mention_id: String,
+    /// Brand id.
+    pub brand: String,
+    /// Topics of the brand that matched.
+    pub topics: Vec<String>,
+    /// Terms that matched.
+    pub terms: Vec<String>,
+    /// The sentiment of the mention's text.
+    pub sentiment: Sentiment,
+    /// Language used for scoring (ISO 639-1), `und` when unknown.
+    pub lang: String,
+    /// Whether `lang` was detected by brandpulse rather than given by the provider.
+    pub lang_detected: bool,
+    /// Which scorer produced `sentiment`.
+    pub scorer: ScorerInfo,
+    /// Platform.
+    pub source: String,
+    /// Mention text.
+    pub text: String,
+    /// When the mention was posted.
+    pub created_at: DateTime<Utc>,
+    /// When brandpulse scored it.
+    pub processed_at: DateTime<Utc>,
+    /// Author follower count (0 when unknown).
+    pub reach: u64,
+    /// Author handle, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_handle: Option<String>,
+    /// Link to the mention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Id of the original when this mention is a repost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repost_of: Option<String>,
+    /// Id of the mention replied to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// Id of the quoted mention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_of: Option<String>,
+}

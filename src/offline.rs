@@ -1,0 +1,240 @@
+//! Offline modes over stdin/stdout, built from the same stage cores as the service:
+//! `brandpulse process` (decode -> match -> score -> scored JSONL) and `brandpulse score`
+//! (sentiment of each line, no brand filter).
+
+use std::io::{BufRead, Write};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::emit::scored_records;
+use crate::ingest::{DecodeError, Decoder};
+use crate::matcher::Matcher;
+use crate::mention::{MatchedMention, Mention, SentimentLabel};
+use crate::score::stage::ScoreStage;
+use crate::score::ScoreError;
+
+/// Errors of the offline modes.
+#[derive(Debug, thiserror::Error)]
+pub enum OfflineError {
+    /// Reading stdin or writing stdout failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// The scorer failed.
+    #[error(transparent)]
+    Score(#[from] ScoreError),
+    /// Encoding output failed.
+    #[error("encoding output: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Counts reported at the end of `process`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines read (blank lines excluded).
+    pub lines: u64,
+    /// Mentions that matched at least one brand.
+    pub matched: u64,
+    /// Scored records written (one per mention and brand).
+    pub outputs: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "summary: lines={} matched={} outputs={} rejected={}",
+            self.lines, self.matched, self.outputs, self.rejected
+        )
+    }
+}
+
+/// Lines per scoring batch in the offline modes.
+const BATCH: usize = 256;
+
+/// `brandpulse process`: reads mentions (one per line), writes one scored JSON line per
+/// (mention, brand) match to `out`, reports each rejected line to `err` as
+/// `line N: <reason>: <detail>`, and returns the counts.
+///
+/// # Errors
+/// [`OfflineError`] on I/O or scorer failure (not on bad lines, which are counted).
+pub fn process(
+    input: impl BufRead,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    decoder: &Decoder,
+    matcher: &Matcher,
+    stage: &mut ScoreStage,
+) -> Result<Summary, OfflineError> {
+    let mut summary = Summary::default();
+    let mut batch: Vec<MatchedMention> = Vec::with_capacity(BATCH);
+    let mut scratch = String::new();
+    for (i, line) in input.split(b'\n').enumerate() {
+        let mut line = line?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        summary.lines += 1;
+        match decoder.decode(Some(&line)) {
+            Ok(mention) => {
+                let matches = matcher.matches_with(&mention, &mut scratch);
+                if !matches.is_empty() {
+                    summary.matched += 1;
+                    batch.push(MatchedMention { mention, matches });
+                }
+            }
+            Err(e) => {
+                summary.rejected += 1;
+                writeln!(err, "line {}: {}: {}", i + 1, e.reason(), e)?;
+            }
+        }
+        if batch.len() >= BATCH {
+            summary.outputs += flush(&mut batch, out, stage)?;
+        }
+    }
+    summary.outputs += flush(&mut batch, out, stage)?;
+    out.flush()?;
+    Ok(summary)
+}
+
+fn flush(
+    batch: &mut Vec<MatchedMention>,
+    out: &mut impl Write,
+    stage: &mut ScoreStage,
+) -> Result<u64, OfflineError> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let mentions: Vec<&Mention> = batch.iter().map(|m| &m.mention).collect();
+    let scored = stage.score(&mentions)?;
+    let now = Utc::now();
+    let mut n = 0;
+    for (mm, s) in batch.iter().zip(&scored) {
+        for rec in scored_records(mm, s, stage.info(), now) {
+            serde_json::to_writer(&mut *out, &rec)?;
+            out.write_all(b"\n")?;
+            n += 1;
+        }
+    }
+    batch.clear();
+    Ok(n)
+}
+
+/// One input line of `brandpulse score`: `{"text": ...}` (with an optional `lang`), or a
+/// canonical mention.
+#[derive(Debug, Deserialize)]
+struct TextLine {
+    text: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+}
+
+/// One output line of `brandpulse score`.
+#[derive(Debug, Serialize)]
+struct ScoreLine<'a> {
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a serde_json::Value>,
+    label: SentimentLabel,
+    score: f32,
+    confidence: f32,
+    lang: &'a str,
+    scorer: &'a str,
+}
+
+/// `brandpulse score`: writes the sentiment of each line; bad lines go to `err`.
+///
+/// # Errors
+/// [`OfflineError`] on I/O or scorer failure.
+pub fn score(
+    input: impl BufRead,
+    out: &mut impl Write,
+    err: &mut impl Write,
+    stage: &mut ScoreStage,
+) -> Result<Summary, OfflineError> {
+    let mut summary = Summary::default();
+    let mut pending: Vec<(u64, TextLine)> = Vec::new();
+    for (i, line) in input.split(b'\n').enumerate() {
+        let line = line?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        summary.lines += 1;
+        let parsed = std::str::from_utf8(&line)
+            .map_err(|e| DecodeError::InvalidUtf8 {
+                valid_up_to: e.valid_up_to(),
+            })
+            .and_then(|s| {
+                serde_json::from_str::<TextLine>(s)
+                    .map_err(|e| crate::ingest::classify_json_error(&e, ""))
+            });
+        match parsed {
+            Ok(t) => pending.push((i as u64 + 1, t)),
+            Err(e) => {
+                summary.rejected += 1;
+                writeln!(err, "line {}: {}: {}", i + 1, e.reason(), e)?;
+            }
+        }
+        if pending.len() >= BATCH {
+            summary.outputs += score_flush(&mut pending, out, stage)?;
+        }
+    }
+    summary.outputs += score_flush(&mut pending, out, stage)?;
+    out.flush()?;
+    Ok(summary)
+}
+
+fn score_flush(
+    pending: &mut Vec<(u64, TextLine)>,
+    out: &mut impl Write,
+    stage: &mut ScoreStage,
+) -> Result<u64, OfflineError> {
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    // Reuse the mention path so language detection and caching behave as in the service.
+    let mentions: Vec<Mention> = pending
+        .iter()
+        .map(|(n, t)| Mention {
+            id: format!("line-{n}"),
+            text: t.text.clone(),
+            created_at: Utc::now(),
+            source: "offline".into(),
+            lang: t.lang.clone(),
+            author: None,
+            url: None,
+            engagement: None,
+            reply_to: None,
+            repost_of: None,
+            quote_of: None,
+            hashtags: Vec::new(),
+            user_mentions: Vec::new(),
+        })
+        .collect();
+    let refs: Vec<&Mention> = mentions.iter().collect();
+    let scored = stage.score(&refs)?;
+    let scorer = stage.info().name.clone();
+    for ((n, t), s) in pending.iter().zip(&scored) {
+        let line = ScoreLine {
+            line: *n,
+            id: t.id.as_ref(),
+            label: s.sentiment.label,
+            score: s.sentiment.score,
+            confidence: s.sentiment.confidence,
+            lang: &s.lang,
+            scorer: &scorer,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    let n = pending.len() as u64;
+    pending.clear();
+    Ok(n)
+}

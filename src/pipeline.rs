@@ -1,0 +1,328 @@
+//! Wires the stages together with bounded channels and runs them until shutdown.
+//!
+//! ```text
+//! ingest task --Vec<Ingested>--> match task --Vec<Matched>--> score thread --Vec<Outbound>--> emit task
+//! ```
+//! Every channel holds at most `pipeline.channel_capacity` batches: when the producer side of
+//! Kafka is slow, the emitter stops taking batches, the channels fill, and the consumer stops
+//! reading. On shutdown the ingest task stops reading and drops its sender; each stage
+//! finishes what it holds and closes the next channel; the emitter waits for the last
+//! acknowledgements; then the stored offsets are committed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::producer::FutureProducer;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::emit::kafka::Emitter;
+use crate::emit::offsets::{OffsetTracker, TopicPartition};
+use crate::emit::DeadLetter;
+use crate::ingest::kafka::{self as ingest_kafka, IngestContext, IngestSettings};
+use crate::ingest::{Decoder, InputFormat};
+use crate::matcher::Matcher;
+use crate::mention::{MatchedMention, Mention, ScoredMention};
+use crate::score::stage::{self, ScoreStage};
+use crate::score::Scorer;
+use crate::shutdown::Shutdown;
+use crate::telemetry::http::Health;
+use crate::telemetry::Metrics;
+
+/// Where a consumed record came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// Input topic and partition.
+    pub tp: TopicPartition,
+    /// Offset in the partition.
+    pub offset: i64,
+    /// When it was consumed.
+    pub consumed_at: Instant,
+    /// The format it was decoded as.
+    pub format: InputFormat,
+}
+
+/// Ingest -> matcher.
+#[derive(Debug)]
+pub struct Ingested {
+    /// Where from.
+    pub origin: Origin,
+    /// The mention, or why it was rejected.
+    pub result: Result<Mention, DeadLetter>,
+}
+
+/// Matcher -> score. `Ok(None)`: decoded but matched no brand.
+#[derive(Debug)]
+pub struct Matched {
+    /// Where from.
+    pub origin: Origin,
+    /// The matched mention, no match, or why it was rejected.
+    pub result: Result<Option<MatchedMention>, DeadLetter>,
+}
+
+/// What the emitter must do for one consumed record.
+#[derive(Debug)]
+pub enum Outputs {
+    /// Nothing to produce: store the offset once earlier records are done.
+    None,
+    /// One scored mention per matched brand.
+    Scored(Vec<ScoredMention>),
+    /// Send the record to the dead-letter topic.
+    Dead(DeadLetter),
+}
+
+/// Score -> emit.
+#[derive(Debug)]
+pub struct Outbound {
+    /// Where from.
+    pub origin: Origin,
+    /// What to produce.
+    pub outputs: Outputs,
+}
+
+/// Errors of running the pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The consumer could not be set up.
+    #[error(transparent)]
+    Ingest(#[from] ingest_kafka::IngestError),
+    /// The producer could not be set up or a final commit failed.
+    #[error(transparent)]
+    Emit(#[from] crate::emit::EmitError),
+    /// The rules could not be compiled.
+    #[error(transparent)]
+    Match(#[from] crate::matcher::MatchError),
+    /// The scorer failed.
+    #[error(transparent)]
+    Score(#[from] crate::score::ScoreError),
+    /// A stage task panicked or could not start.
+    #[error("stage `{stage}` failed: {reason}")]
+    Stage {
+        /// Which stage.
+        stage: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The drain did not finish within `pipeline.drain_timeout`.
+    #[error("drain did not finish within {0:?}; in-flight records will be re-consumed")]
+    DrainTimeout(std::time::Duration),
+}
+
+/// Matches one batch: the matcher stage's synchronous core.
+pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -> Vec<Matched> {
+    let started = Instant::now();
+    let mut scratch = String::new();
+    let mut unmatched = 0;
+    let out = batch
+        .into_iter()
+        .map(|i| Matched {
+            origin: i.origin,
+            result: i.result.map(|mention| {
+                let matches = matcher.matches_with(&mention, &mut scratch);
+                if matches.is_empty() {
+                    unmatched += 1;
+                    None
+                } else {
+                    Some(MatchedMention { mention, matches })
+                }
+            }),
+        })
+        .collect();
+    metrics.unmatched.inc_by(unmatched);
+    metrics
+        .stage_latency
+        .with_label_values(&["match"])
+        .observe(started.elapsed().as_secs_f64());
+    out
+}
+
+async fn run_matcher(
+    matcher: Arc<Matcher>,
+    mut rx: mpsc::Receiver<Vec<Ingested>>,
+    tx: mpsc::Sender<Vec<Matched>>,
+    metrics: Metrics,
+) {
+    while let Some(batch) = rx.recv().await {
+        // Matching is a few microseconds per mention: cheap enough for an async worker.
+        let out = match_batch(&matcher, batch, &metrics);
+        if tx.send(out).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Creates the producer used for outputs: idempotent, acks from all replicas.
+///
+/// # Errors
+/// [`crate::emit::EmitError::CreateProducer`] when librdkafka rejects a property.
+pub fn create_producer(
+    config: &Config,
+    metrics: &Metrics,
+) -> Result<FutureProducer<OutputContext>, crate::emit::EmitError> {
+    let mut c = ingest_kafka::base_client_config(config);
+    c.set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("compression.type", "lz4")
+        .set("partitioner", "murmur2_random")
+        .set("message.timeout.ms", "120000");
+    ingest_kafka::apply_overrides(&mut c, &config.kafka.producer);
+    c.create_with_context(OutputContext {
+        metrics: metrics.clone(),
+    })
+    .map_err(crate::emit::EmitError::CreateProducer)
+}
+
+/// Producer callbacks: errors are counted.
+pub struct OutputContext {
+    metrics: Metrics,
+}
+
+impl rdkafka::client::ClientContext for OutputContext {
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.metrics
+            .kafka_errors
+            .with_label_values(&["producer"])
+            .inc();
+        tracing::warn!(%error, reason, "kafka producer error");
+    }
+}
+
+/// Runs the whole pipeline until `shutdown` fires, then drains.
+///
+/// # Errors
+/// [`PipelineError`] when a client cannot be created, a stage fails, or the drain times out.
+pub async fn run(
+    config: &Config,
+    scorer: Box<dyn Scorer>,
+    metrics: Metrics,
+    health: Arc<Health>,
+    shutdown: Shutdown,
+) -> Result<(), PipelineError> {
+    let matcher = Arc::new(Matcher::new(&config.brands, &config.matching)?);
+    metrics.register_brands(matcher.brand_ids());
+    tracing::info!(
+        brands = matcher.brand_count(),
+        patterns = matcher.pattern_count(),
+        scorer = %scorer.info().name,
+        "rules compiled"
+    );
+    let tracker = Arc::new(Mutex::new(OffsetTracker::new()));
+    let consumer = Arc::new(ingest_kafka::create_consumer(
+        config,
+        IngestContext::new(metrics.clone(), health.clone(), tracker.clone()),
+    )?);
+    let producer = create_producer(config, &metrics)?;
+    let cap = config.pipeline.channel_capacity;
+    let (ingest_tx, ingest_rx) = mpsc::channel(cap);
+    let (match_tx, match_rx) = mpsc::channel(cap);
+    let (score_tx, score_rx) = mpsc::channel(cap);
+
+    let decoders: HashMap<String, Decoder> = config
+        .inputs
+        .iter()
+        .map(|i| {
+            (
+                i.topic.clone(),
+                Decoder::new(i.format, config.pipeline.max_text_bytes),
+            )
+        })
+        .collect();
+    let mut drain_signal = shutdown.clone();
+    let ingest = tokio::spawn(ingest_kafka::run(
+        consumer.clone(),
+        IngestSettings {
+            decoders,
+            batch_size: config.pipeline.batch_size,
+            batch_wait: config.pipeline.batch_wait,
+        },
+        tracker.clone(),
+        ingest_tx,
+        metrics.clone(),
+        shutdown,
+    ));
+    let matcher_task = tokio::spawn(run_matcher(matcher, ingest_rx, match_tx, metrics.clone()));
+    let score_thread = stage::spawn(
+        ScoreStage::new(scorer, config.scoring.cache_entries),
+        match_rx,
+        score_tx,
+        metrics.clone(),
+    )
+    .map_err(|e| PipelineError::Stage {
+        stage: "score",
+        reason: e.to_string(),
+    })?;
+    let emitter = Emitter::new(
+        producer.clone(),
+        consumer.clone(),
+        tracker,
+        metrics.clone(),
+        config.output.topic.clone(),
+        config.output.dead_letter_topic.clone(),
+        config.pipeline.max_in_flight,
+    );
+    let emit_task = tokio::spawn(emitter.run(score_rx));
+    metrics.up.set(1);
+
+    // Normal operation: wait for shutdown (or for a stage to end on its own, which is a failure).
+    let stages = async {
+        let emitted = emit_task.await;
+        let _ = ingest.await;
+        let _ = matcher_task.await;
+        let scored = tokio::task::spawn_blocking(move || score_thread.join())
+            .await
+            .map_err(|e| PipelineError::Stage {
+                stage: "score",
+                reason: e.to_string(),
+            })?
+            .map_err(|_| PipelineError::Stage {
+                stage: "score",
+                reason: "panicked".into(),
+            })?;
+        scored?;
+        emitted.map_err(|e| PipelineError::Stage {
+            stage: "emit",
+            reason: e.to_string(),
+        })??;
+        Ok::<(), PipelineError>(())
+    };
+    tokio::pin!(stages);
+    let result = tokio::select! {
+        r = &mut stages => {
+            tracing::error!("a stage stopped before shutdown was requested");
+            r.and(Err(PipelineError::Stage { stage: "pipeline", reason: "stopped unexpectedly".into() }))
+        }
+        _ = drain_signal.recv() => {
+            health.set_ready(false);
+            let grace = config.pipeline.drain_timeout;
+            tracing::info!(?grace, "draining");
+            match tokio::time::timeout(grace, &mut stages).await {
+                Ok(r) => r,
+                Err(_) => Err(PipelineError::DrainTimeout(grace)),
+            }
+        }
+    };
+    metrics.up.set(0);
+    // Commit what was stored, whatever happened: at worst this is a no-op.
+    let committed = {
+        let consumer = consumer.clone();
+        tokio::task::spawn_blocking(move || consumer.commit_consumer_state(CommitMode::Sync)).await
+    };
+    match committed {
+        Ok(Ok(())) => tracing::info!("final offsets committed"),
+        // Nothing stored since the last automatic commit.
+        Ok(Err(rdkafka::error::KafkaError::ConsumerCommit(
+            rdkafka::types::RDKafkaErrorCode::NoOffset,
+        ))) => {
+            tracing::info!("final offsets already committed")
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "final commit failed (records since the last commit will be re-consumed)")
+        }
+        Err(e) => tracing::warn!(error = %e, "final commit task failed"),
+    }
+    consumer.unsubscribe();
+    result
+}

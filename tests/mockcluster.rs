@@ -1,0 +1,276 @@
+//! Pipeline tests against librdkafka's in-process mock cluster: at-least-once across a
+//! restart, two group members splitting partitions, and every kind of bad input reaching the
+//! dead-letter topic with its reason.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use brandpulse::config::Config;
+use brandpulse::pipeline;
+use brandpulse::score::lexicon::LexiconScorer;
+use brandpulse::shutdown;
+use brandpulse::telemetry::http::Health;
+use brandpulse::telemetry::Metrics;
+use rdkafka::mocking::MockCluster;
+
+use common::*;
+
+fn cluster() -> (
+    MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    String,
+) {
+    let c = MockCluster::new(1).expect("mock cluster");
+    for (t, p) in [("mentions", 4), ("tweets", 1), ("scored", 2), ("dead", 1)] {
+        c.create_topic(t, p, 1).expect("create topic");
+    }
+    let b = c.bootstrap_servers();
+    (c, b)
+}
+
+struct Member {
+    trigger: shutdown::Trigger,
+    metrics: Metrics,
+    handle: tokio::task::JoinHandle<Result<(), pipeline::PipelineError>>,
+}
+
+fn start(config: &Config) -> Member {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let (_registry, metrics) = Metrics::for_tests();
+    let (trigger, shutdown) = shutdown::channel();
+    let config = config.clone();
+    let m = metrics.clone();
+    let handle = tokio::spawn(async move {
+        let scorer = Box::new(LexiconScorer::new().expect("lexicon"));
+        pipeline::run(&config, scorer, m, Arc::new(Health::default()), shutdown).await
+    });
+    Member {
+        trigger,
+        metrics,
+        handle,
+    }
+}
+
+impl Member {
+    async fn stop(self) {
+        self.trigger.fire();
+        self.handle
+            .await
+            .expect("join")
+            .expect("pipeline ends cleanly");
+    }
+    fn scored(&self) -> u64 {
+        self.metrics.produced.with_label_values(&["scored"]).get()
+    }
+}
+
+async fn wait_for(what: &str, timeout: Duration, cond: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_least_once_across_a_restart_mid_stream() {
+    let (_cluster, brokers) = cluster();
+    // Small buffers, so that a stop leaves input unread.
+    let config = Config::from_toml(
+        &config_toml(&brokers, "g1", "channel_capacity = 2\nmax_in_flight = 500"),
+        "test",
+    )
+    .unwrap();
+    const N: usize = 20_000;
+    const FIRST: usize = 15_000;
+    let records: Vec<_> = (0..N)
+        .map(|i| {
+            (
+                "mentions",
+                Some(format!("k{i}").into_bytes()),
+                Some(acme_mention(i).into_bytes()),
+            )
+        })
+        .collect();
+    produce(&brokers, &records[..FIRST]).await;
+
+    let first = start(&config);
+    wait_for("first outputs", Duration::from_secs(30), || {
+        first.scored() >= 100
+    })
+    .await;
+    // Stop mid-stream (graceful drain), then more input arrives while the service is down.
+    let metrics = first.metrics.clone();
+    first.stop().await;
+    let produced_first = metrics.produced.with_label_values(&["scored"]).get();
+    produce(&brokers, &records[FIRST..]).await;
+    let second = start(&config);
+    let reads = tokio::task::spawn_blocking(move || {
+        read_until(
+            &brokers,
+            &["scored", "dead"],
+            Duration::from_secs(60),
+            |r| scored_ids(r).len() >= N,
+        )
+    })
+    .await
+    .unwrap();
+    second.stop().await;
+    let ids = scored_ids(&reads);
+    eprintln!(
+        "read {} records, {} distinct ids; first member scored {produced_first}",
+        reads.len(),
+        ids.len()
+    );
+    let missing: Vec<_> = (0..N)
+        .filter(|i| !ids.contains(&format!("m-{i}")))
+        .take(10)
+        .collect();
+    assert!(missing.is_empty(), "lost mentions, e.g. {missing:?}");
+    assert!(
+        produced_first < FIRST as u64,
+        "the restart did not happen mid-stream ({produced_first} of {FIRST} done before it)"
+    );
+    // Records are keyed by brand.
+    assert!(reads
+        .iter()
+        .filter(|r| r.topic == "scored")
+        .all(|r| r.key.as_deref() == Some(&b"acme"[..])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_split_the_partitions() {
+    let (_cluster, brokers) = cluster();
+    let config = Config::from_toml(&config_toml(&brokers, "g2", ""), "test").unwrap();
+    let a = start(&config);
+    let b = start(&config);
+    const N: usize = 2000;
+    // Keys spread records over all four partitions.
+    let records: Vec<_> = (0..N)
+        .map(|i| {
+            (
+                "mentions",
+                Some(format!("k{i}").into_bytes()),
+                Some(acme_mention(i).into_bytes()),
+            )
+        })
+        .collect();
+    // Let both join before producing, so the first member does not take everything.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    produce(&brokers, &records).await;
+    let brokers2 = brokers.clone();
+    let reads = tokio::task::spawn_blocking(move || {
+        read_until(&brokers2, &["scored"], Duration::from_secs(60), |r| {
+            scored_ids(r).len() >= N
+        })
+    })
+    .await
+    .unwrap();
+    let consumed = |m: &Member| m.metrics.consumed.with_label_values(&["mentions"]).get();
+    let (ca, cb) = (consumed(&a), consumed(&b));
+    a.stop().await;
+    b.stop().await;
+    assert_eq!(scored_ids(&reads).len(), N);
+    assert!(ca > 0 && cb > 0, "both members consume: a={ca} b={cb}");
+    assert!(ca + cb >= N as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_bad_input_reaches_the_dead_letter_topic() {
+    let (_cluster, brokers) = cluster();
+    let config =
+        Config::from_toml(&config_toml(&brokers, "g3", "max_text_bytes = 100"), "test").unwrap();
+    let long = serde_json::json!({"id": "long", "text": "acme ".repeat(40), "created_at": "2026-11-01T12:00:00Z", "source": "x"}).to_string();
+    let bad: Vec<(&str, &str, Option<Vec<u8>>)> = vec![
+        (
+            "invalid_json",
+            "mentions",
+            Some(b"{\"id\": \"x\", ".to_vec()),
+        ),
+        (
+            "invalid_utf8",
+            "mentions",
+            Some(b"{\"id\": \"\xff\xfe\"}".to_vec()),
+        ),
+        (
+            "missing_field",
+            "mentions",
+            Some(br#"{"id": "x", "created_at": "2026-11-01T12:00:00Z", "source": "x"}"#.to_vec()),
+        ),
+        (
+            "invalid_field",
+            "mentions",
+            Some(
+                br#"{"id": "x", "text": "acme", "created_at": "yesterday", "source": "x"}"#
+                    .to_vec(),
+            ),
+        ),
+        ("text_too_long", "mentions", Some(long.into_bytes())),
+        ("empty_payload", "mentions", None),
+        (
+            "missing_field",
+            "tweets",
+            Some(br#"{"text": "acme"}"#.to_vec()),
+        ),
+    ];
+    let records: Vec<_> = bad
+        .iter()
+        .map(|(_, topic, payload)| (*topic, Some(b"key".to_vec()), payload.clone()))
+        .chain([("mentions", None, Some(acme_mention(1).into_bytes()))])
+        .collect();
+    produce(&brokers, &records).await;
+    let member = start(&config);
+    let want = bad.len();
+    let reads = tokio::task::spawn_blocking(move || {
+        read_until(
+            &brokers,
+            &["dead", "scored"],
+            Duration::from_secs(30),
+            |r| {
+                r.iter().filter(|x| x.topic == "dead").count() >= want
+                    && r.iter().any(|x| x.topic == "scored")
+            },
+        )
+    })
+    .await
+    .unwrap();
+    let dead_counter = |reason: &str| {
+        member
+            .metrics
+            .dead_letters
+            .with_label_values(&[reason])
+            .get()
+    };
+    let mut reasons: Vec<String> = reads
+        .iter()
+        .filter(|r| r.topic == "dead")
+        .map(|r| r.headers["brandpulse-reason"].clone())
+        .collect();
+    reasons.sort();
+    let mut expected: Vec<String> = bad.iter().map(|(r, _, _)| r.to_string()).collect();
+    expected.sort();
+    assert_eq!(reasons, expected);
+    for r in reads.iter().filter(|r| r.topic == "dead") {
+        assert!(["mentions", "tweets"].contains(&r.headers["brandpulse-source-topic"].as_str()));
+        assert!(r.headers["brandpulse-source-offset"].parse::<i64>().is_ok());
+        assert!(r.headers["brandpulse-source-partition"]
+            .parse::<i32>()
+            .is_ok());
+        assert!(!r.headers["brandpulse-error"].is_empty());
+        assert_eq!(r.key.as_deref(), Some(&b"key"[..]), "original key kept");
+    }
+    // The original bytes are kept, even when they are not UTF-8.
+    assert!(reads
+        .iter()
+        .any(|r| r.payload.as_deref() == Some(&b"{\"id\": \"\xff\xfe\"}"[..])));
+    assert_eq!(dead_counter("missing_field"), 2);
+    assert_eq!(dead_counter("text_too_long"), 1);
+    member.stop().await;
+}
