@@ -1,0 +1,181 @@
+//! The `brandpulse` binary as a user meets it: help, config errors, and the offline modes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn brandpulse(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brandpulse"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run brandpulse");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const CONFIG: &str = r##"
+[[brands]]
+id = "acme-coffee"
+[brands.topics.brand]
+keywords = ["Acme Coffee", "Acme Roastery"]
+handles = ["@AcmeCoffee"]
+hashtags = ["#AcmeRoastery"]
+"##;
+
+fn config_file(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in [
+        &[][..],
+        &["run"],
+        &["process"],
+        &["score"],
+        &["demo"],
+        &["check"],
+    ] {
+        let mut args: Vec<&str> = sub.to_vec();
+        args.push("--help");
+        let out = brandpulse(&args, b"");
+        assert!(out.status.success(), "{args:?}");
+        let help = text(&out.stdout);
+        assert!(help.contains("Usage:"), "{args:?}: {help}");
+    }
+}
+
+#[test]
+fn bad_config_names_the_field_and_exits_64() {
+    let cfg = config_file("[pipeline]\nbatch_size = 0\n");
+    let out = brandpulse(&["check", "--config", cfg.path().to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(64));
+    let err = text(&out.stderr);
+    assert!(err.contains("pipeline.batch_size"), "{err}");
+
+    let cfg = config_file("[kafka]\nbrokerz = \"x\"\n");
+    let out = brandpulse(&["run", "--config", cfg.path().to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(text(&out.stderr).contains("unknown field `brokerz`"));
+
+    let out = brandpulse(&["run", "--config", "/nonexistent/brandpulse.toml"], b"");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(text(&out.stderr).contains("/nonexistent/brandpulse.toml"));
+}
+
+#[test]
+fn check_prints_a_summary() {
+    let cfg = config_file(CONFIG);
+    let out = brandpulse(&["check", "--config", cfg.path().to_str().unwrap()], b"");
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("brand acme-coffee: 1 topic(s) [brand], 4 term(s)"));
+}
+
+#[test]
+fn process_canonical_reports_rejected_lines_and_a_summary() {
+    let cfg = config_file(CONFIG);
+    let valid = std::fs::read_to_string("tests/data/canonical/valid.jsonl").unwrap();
+    let first = valid.lines().next().unwrap();
+    let input = format!("{first}\n{{not json\n\n{first}\n");
+    let out = brandpulse(
+        &["process", "--config", cfg.path().to_str().unwrap()],
+        input.as_bytes(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(65),
+        "rejected lines make the exit status non-zero"
+    );
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].starts_with("line 2: invalid_json:"), "{err}");
+    assert_eq!(
+        *lines.last().unwrap(),
+        "summary: lines=3 matched=2 outputs=2 rejected=1"
+    );
+    let stdout = text(&out.stdout);
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["brand"], "acme-coffee");
+    assert_eq!(records[0]["schema_version"], 1);
+    assert_eq!(
+        records[0]["sentiment"]["label"], "negative",
+        "\"Not good\" is negative"
+    );
+}
+
+#[test]
+fn process_twitter_v1_fixtures() {
+    let cfg = config_file(CONFIG);
+    let mut input = String::new();
+    for name in [
+        "classic", "extended", "retweet", "quote", "reply", "unicode",
+    ] {
+        input += std::fs::read_to_string(format!("tests/data/twitter/{name}.json"))
+            .unwrap()
+            .trim();
+        input.push('\n');
+    }
+    let out = brandpulse(
+        &[
+            "process",
+            "--config",
+            cfg.path().to_str().unwrap(),
+            "--format",
+            "twitter-v1",
+        ],
+        input.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let records: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id = |id: &str| records.iter().find(|r| r["mention_id"] == id);
+    // The retweet is matched on the original's full text and points at it.
+    let rt = by_id("1788830102341693440").expect("retweet matched");
+    assert_eq!(rt["repost_of"], "1788819230546341888");
+    assert!(
+        rt["text"].as_str().unwrap().contains("First 100 customers"),
+        "full text, not the truncated RT"
+    );
+    // The German tweet is scored in German and positive.
+    let de = by_id("1789561670710472704").expect("unicode tweet matched");
+    assert_eq!(de["lang"], "de");
+    assert_eq!(de["sentiment"]["label"], "positive");
+}
+
+#[test]
+fn score_reads_text_lines() {
+    let input = b"{\"text\": \"I love this, it is wonderful\"}\n{\"text\": \"terrible, awful service\", \"id\": 7}\n";
+    let out = brandpulse(&["score"], input);
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["label"], "positive");
+    assert_eq!(lines[1]["label"], "negative");
+    assert_eq!(lines[1]["id"], 7);
+    assert_eq!(lines[1]["line"], 2);
+}
+
+#[test]
+fn shipped_configs_are_valid() {
+    for path in ["deploy/brandpulse.example.toml", "src/demo/demo.toml"] {
+        let out = brandpulse(&["check", "--config", path], b"");
+        assert!(out.status.success(), "{path}: {}", text(&out.stderr));
+    }
+}
