@@ -272,5 +272,24 @@ async fn every_kind_of_bad_input_reaches_the_dead_letter_topic() {
         .any(|r| r.payload.as_deref() == Some(&b"{\"id\": \"\xff\xfe\"}"[..])));
     assert_eq!(dead_counter("missing_field"), 2);
     assert_eq!(dead_counter("text_too_long"), 1);
+    // Consumer lag per partition comes from librdkafka statistics (every second here).
+    // Partitions that never held a record have no known lag and no series.
+    let lags = || {
+        use prometheus::core::Collector;
+        member.metrics.consumer_lag.collect()[0]
+            .get_metric()
+            .iter()
+            .map(|m| m.get_gauge().get_value())
+            .collect::<Vec<f64>>()
+    };
+    wait_for(
+        "lag series at 0 for the partitions with records",
+        Duration::from_secs(15),
+        || {
+            let l = lags();
+            l.len() >= 2 && l.iter().all(|v| *v == 0.0)
+        },
+    )
+    .await;
     member.stop().await;
 }
