@@ -19,5 +19,5 @@ cargo clippy --all-targets --locked -- -D warnings
 step "unit, integration (MockCluster) and end-to-end (tansu) tests"
 cargo test --locked -- --include-ignored
 
-step "benchmarks compile"
-cargo bench --locked --no-run
+step "benchmarks, once each in test mode (figures: make bench)"
+cargo test --locked --benches

@@ -179,3 +179,77 @@ fn shipped_configs_are_valid() {
         assert!(out.status.success(), "{path}: {}", text(&out.stderr));
     }
 }
+
+/// `make demo`'s command: it serves metrics that move, and stops by itself with --duration.
+#[test]
+fn demo_streams_through_the_pipeline_and_stops() {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brandpulse"))
+        .args([
+            "demo",
+            "--duration",
+            "20s",
+            "--rate",
+            "200",
+            "--listen",
+            &listen,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let metric = |name: &str| -> f64 {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+            return 0.0;
+        };
+        let _ = write!(s, "GET /metrics HTTP/1.0\r\n\r\n");
+        let mut body = String::new();
+        let _ = s.read_to_string(&mut body);
+        body.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut scored, mut dead, mut brand) = (0.0, 0.0, 0.0);
+    while Instant::now() < deadline && (scored == 0.0 || dead == 0.0 || brand == 0.0) {
+        std::thread::sleep(Duration::from_millis(500));
+        scored = metric("brandpulse_emit_produced_total{output=\"scored\"}");
+        dead = metric("brandpulse_dead_letters_total");
+        brand = metric("brandpulse_brand_mentions_total{brand=\"acme\"");
+    }
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(
+        scored > 0.0 && dead > 0.0 && brand > 0.0,
+        "scored={scored} dead={dead} acme={brand}"
+    );
+    assert!(status.success(), "{status}");
+    assert!(
+        out.contains("in-process Kafka broker : 127.0.0.1:"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("http://{listen}/metrics")), "{out}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("progress: consumed="),
+        "{out}"
+    );
+}
