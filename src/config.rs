@@ -240,9 +240,22 @@ fn default_drain_timeout() -> Duration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScorerKind {
-    /// The multilingual lexicon scorer.
+    /// The local transformer (multilingual-e5-small + sentiment head).
     #[default]
+    Transformer,
+    /// The multilingual lexicon scorer (fast baseline, overload fallback).
     Lexicon,
+}
+
+/// Which engine runs the transformer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// ONNX Runtime.
+    #[default]
+    Onnx,
+    /// rust-bert over libtorch (needs the `rust-bert` cargo feature).
+    RustBert,
 }
 
 /// Scoring options.
@@ -252,7 +265,34 @@ pub struct ScoringConfig {
     /// The scorer.
     #[serde(default)]
     pub scorer: ScorerKind,
-    /// Entries in the cache that lets reposts of one original be scored once.
+    /// The transformer's engine.
+    #[serde(default)]
+    pub backend: Backend,
+    /// ONNX weights: `int8` (default) or `fp32`.
+    #[serde(default)]
+    pub precision: crate::score::onnx::Precision,
+    /// Directory of the model files (default: `$BRANDPULSE_MODEL_DIR`, else
+    /// `~/.cache/brandpulse/model`, where `scripts/setup-model.sh` builds them).
+    #[serde(default)]
+    pub model_dir: Option<std::path::PathBuf>,
+    /// A sentiment head file to use instead of the one built in (`models/head.json`).
+    #[serde(default)]
+    pub head: Option<std::path::PathBuf>,
+    /// Texts are truncated to this many tokens.
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: usize,
+    /// Most texts per model call (texts are sorted by length and padded per call).
+    #[serde(default = "default_max_batch")]
+    pub max_batch: usize,
+    /// Inference threads of the model.
+    #[serde(default = "default_threads")]
+    pub threads: usize,
+    /// When more than this many batches wait for the model, they are scored by the lexicon
+    /// scorer instead (degraded mode, counted and marked on each record). 0 disables it.
+    #[serde(default = "default_fallback_backlog")]
+    pub fallback_backlog: usize,
+    /// Entries in the sentiment cache (keyed by normalised text, so copies and reposts are
+    /// scored once).
     #[serde(default = "default_cache")]
     pub cache_entries: usize,
 }
@@ -261,9 +301,30 @@ impl Default for ScoringConfig {
     fn default() -> Self {
         Self {
             scorer: ScorerKind::default(),
+            backend: Backend::default(),
+            precision: Default::default(),
+            model_dir: None,
+            head: None,
+            max_tokens: default_max_tokens(),
+            max_batch: default_max_batch(),
+            threads: default_threads(),
+            fallback_backlog: default_fallback_backlog(),
             cache_entries: default_cache(),
         }
     }
+}
+
+fn default_max_tokens() -> usize {
+    128
+}
+fn default_max_batch() -> usize {
+    32
+}
+fn default_threads() -> usize {
+    1
+}
+fn default_fallback_backlog() -> usize {
+    4
 }
 
 fn default_cache() -> usize {
@@ -467,6 +528,31 @@ impl Config {
             return Err(invalid(
                 "pipeline.max_in_flight",
                 format!("must be at least pipeline.batch_size ({})", p.batch_size),
+            ));
+        }
+        let sc = &self.scoring;
+        if !(8..=512).contains(&sc.max_tokens) {
+            return Err(invalid(
+                "scoring.max_tokens",
+                "must be between 8 and 512 (the model's limit)",
+            ));
+        }
+        if !(1..=1024).contains(&sc.max_batch) {
+            return Err(invalid("scoring.max_batch", "must be between 1 and 1024"));
+        }
+        if !(1..=256).contains(&sc.threads) {
+            return Err(invalid("scoring.threads", "must be between 1 and 256"));
+        }
+        if sc.scorer == ScorerKind::Transformer
+            && sc.fallback_backlog != 0
+            && sc.fallback_backlog >= p.channel_capacity
+        {
+            return Err(invalid(
+                "scoring.fallback_backlog",
+                format!(
+                    "must be below pipeline.channel_capacity ({}), or 0 to disable the fallback",
+                    p.channel_capacity
+                ),
             ));
         }
         if p.batch_wait > Duration::from_secs(10) {

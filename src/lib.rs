@@ -45,6 +45,7 @@
 pub mod config;
 pub mod demo;
 pub mod emit;
+pub mod eval;
 pub mod ingest;
 pub mod matcher;
 pub mod mention;

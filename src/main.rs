@@ -11,15 +11,15 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use brandpulse::config::{Config, ConfigError, ScorerKind};
+use brandpulse::config::{Config, ConfigError, ScorerKind, ScoringConfig};
 use brandpulse::ingest::{Decoder, InputFormat};
 use brandpulse::matcher::Matcher;
-use brandpulse::score::lexicon::LexiconScorer;
+use brandpulse::score::onnx::Precision;
 use brandpulse::score::stage::ScoreStage;
 use brandpulse::score::Scorer;
 use brandpulse::telemetry::http::{self, Health};
 use brandpulse::telemetry::Metrics;
-use brandpulse::{demo, offline, pipeline, shutdown};
+use brandpulse::{demo, eval, offline, pipeline, score, shutdown};
 
 /// EX_USAGE: bad command line or config.
 const EXIT_USAGE: u8 = 64;
@@ -78,8 +78,34 @@ Example:\n  echo '{\"text\": \"I love it\"}' | brandpulse score"
     )]
     Score {
         /// The scorer.
-        #[arg(long, value_enum, default_value_t = ScorerKind::Lexicon)]
+        #[arg(long, value_enum, default_value_t = ScorerKind::Transformer)]
         scorer: ScorerKind,
+        /// Config file whose [scoring] section to use (model directory, precision, ...).
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// ONNX weights (overrides the config).
+        #[arg(long, value_enum)]
+        precision: Option<Precision>,
+    },
+    /// Measure a scorer on labelled JSONL: accuracy, macro-F1, confusion matrix.
+    #[command(
+        after_help = "Input: one JSON object per line: {\"text\": ..., \"label\": \"positive|neutral|negative\"} (optional \"lang\").\n\
+The last line printed is `accuracy=<x> macro_f1=<y> n=<n>`.\n\n\
+Example:\n  brandpulse eval --data models/eval/sanity-multilingual.jsonl --scorer lexicon"
+    )]
+    Eval {
+        /// Labelled JSONL file.
+        #[arg(long)]
+        data: PathBuf,
+        /// The scorer.
+        #[arg(long, value_enum, default_value_t = ScorerKind::Transformer)]
+        scorer: ScorerKind,
+        /// Config file whose [scoring] section to use.
+        #[arg(short, long)]
+        config: Option<PathBuf>,
+        /// ONNX weights (overrides the config).
+        #[arg(long, value_enum)]
+        precision: Option<Precision>,
     },
     /// Run the whole pipeline on an in-process broker with a generated sample stream.
     #[command(
@@ -99,6 +125,9 @@ Example:\n  brandpulse demo --duration 60s"
         /// Seed of the sample stream.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// The scorer (default: the transformer, as in the demo config).
+        #[arg(long, value_enum)]
+        scorer: Option<ScorerKind>,
     },
     /// Validate a config file and print a summary, without connecting to anything.
     Check {
@@ -133,12 +162,25 @@ fn init_logging() {
         .init();
 }
 
-fn make_scorer(kind: ScorerKind) -> anyhow::Result<Box<dyn Scorer>> {
-    match kind {
-        ScorerKind::Lexicon => Ok(Box::new(
-            LexiconScorer::new().context("loading the lexicon scorer")?,
-        )),
+fn make_scorer(kind: ScorerKind, config: &ScoringConfig) -> anyhow::Result<Box<dyn Scorer>> {
+    let scorer = score::build(kind, config).context("loading the scorer")?;
+    tracing::info!(scorer = %scorer.info().name, version = %scorer.info().version, "scorer ready");
+    Ok(scorer)
+}
+
+/// The [scoring] section of `config` (or the defaults), with `precision` applied.
+fn scoring_config(
+    config: Option<&PathBuf>,
+    precision: Option<Precision>,
+) -> anyhow::Result<ScoringConfig> {
+    let mut scoring = match config {
+        Some(path) => Config::load(path)?.scoring,
+        None => ScoringConfig::default(),
+    };
+    if let Some(p) = precision {
+        scoring.precision = p;
     }
+    Ok(scoring)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -161,7 +203,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.validate()?;
             }
             config.validate_for_run()?;
-            let scorer = make_scorer(config.scoring.scorer)?;
+            let scorer = make_scorer(config.scoring.scorer, &config.scoring)?;
             runtime()?.block_on(run_service(config, scorer))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -178,7 +220,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_text_bytes.unwrap_or(config.pipeline.max_text_bytes),
             );
             let mut stage = ScoreStage::new(
-                make_scorer(config.scoring.scorer)?,
+                make_scorer(config.scoring.scorer, &config.scoring)?,
                 config.scoring.cache_entries,
             );
             let stdin = std::io::stdin().lock();
@@ -199,8 +241,13 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(EXIT_DATAERR)
             })
         }
-        Command::Score { scorer } => {
-            let mut stage = ScoreStage::new(make_scorer(scorer)?, 10_000);
+        Command::Score {
+            scorer,
+            config,
+            precision,
+        } => {
+            let scoring = scoring_config(config.as_ref(), precision)?;
+            let mut stage = ScoreStage::new(make_scorer(scorer, &scoring)?, scoring.cache_entries);
             let stdin = std::io::stdin().lock();
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             let mut stderr = std::io::stderr().lock();
@@ -213,11 +260,33 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(EXIT_DATAERR)
             })
         }
+        Command::Eval {
+            data,
+            scorer,
+            config,
+            precision,
+        } => {
+            let scoring = scoring_config(config.as_ref(), precision)?;
+            let mut scorer = make_scorer(scorer, &scoring)?;
+            let file = std::fs::File::open(&data)
+                .with_context(|| format!("opening {}", data.display()))?;
+            let mut stderr = std::io::stderr().lock();
+            let confusion = eval::evaluate(BufReader::new(file), scorer.as_mut(), 64, &mut stderr)
+                .with_context(|| format!("evaluating {}", data.display()))?;
+            let info = scorer.info();
+            println!("data: {}", data.display());
+            println!(
+                "{}",
+                confusion.report(&format!("{} {}", info.name, info.version))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo {
             duration,
             rate,
             listen,
             seed,
+            scorer,
         } => {
             if !(rate > 0.0 && rate <= 100_000.0) {
                 return Err(ConfigError::Invalid {
@@ -226,7 +295,9 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 .into());
             }
-            let scorer = make_scorer(ScorerKind::Lexicon)?;
+            let demo_scoring =
+                Config::from_toml(demo::DEMO_CONFIG, "embedded demo config")?.scoring;
+            let scorer = make_scorer(scorer.unwrap_or(demo_scoring.scorer), &demo_scoring)?;
             let registry = prometheus::Registry::new();
             let metrics = Metrics::new(&registry)?;
             let (trigger, shutdown) = shutdown::channel();
@@ -265,6 +336,17 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "  output: {} (dead letters: {})",
                 config.output.topic, config.output.dead_letter_topic
+            );
+            let sc = &config.scoring;
+            println!(
+                "  scoring: {:?} (backend {:?}, {}, model dir {})",
+                sc.scorer,
+                sc.backend,
+                sc.precision.as_str(),
+                sc.model_dir
+                    .clone()
+                    .unwrap_or_else(score::transformer::default_model_dir)
+                    .display()
             );
             for brand in &config.brands {
                 let terms: usize = brand

@@ -199,6 +199,10 @@ pub struct ScoredMention {
     pub lang_detected: bool,
     /// Which scorer produced `sentiment`.
     pub scorer: ScorerInfo,
+    /// True when the fallback (lexicon) scorer produced `sentiment` because the model was
+    /// behind (degraded mode). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub degraded: bool,
     /// Platform.
     pub source: String,
     /// Mention text.

@@ -115,7 +115,7 @@ fn flush(
     let now = Utc::now();
     let mut n = 0;
     for (mm, s) in batch.iter().zip(&scored) {
-        for rec in scored_records(mm, s, stage.info(), now) {
+        for rec in scored_records(mm, s, stage.info_of(s), now) {
             serde_json::to_writer(&mut *out, &rec)?;
             out.write_all(b"\n")?;
             n += 1;

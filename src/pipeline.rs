@@ -244,11 +244,19 @@ pub async fn run(
         shutdown,
     ));
     let matcher_task = tokio::spawn(run_matcher(matcher, ingest_rx, match_tx, metrics.clone()));
+    let mut score_stage = ScoreStage::new(scorer, config.scoring.cache_entries);
+    if config.scoring.fallback_backlog > 0
+        && config.scoring.scorer != crate::config::ScorerKind::Lexicon
+    {
+        score_stage =
+            score_stage.with_fallback(Box::new(crate::score::lexicon::LexiconScorer::new()?));
+    }
     let score_thread = stage::spawn(
-        ScoreStage::new(scorer, config.scoring.cache_entries),
+        score_stage,
         match_rx,
         score_tx,
         metrics.clone(),
+        config.scoring.fallback_backlog,
     )
     .map_err(|e| PipelineError::Stage {
         stage: "score",

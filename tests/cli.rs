@@ -21,6 +21,8 @@ fn text(b: &[u8]) -> String {
 }
 
 const CONFIG: &str = r##"
+[scoring]
+scorer = "lexicon"
 [[brands]]
 id = "acme-coffee"
 [brands.topics.brand]
@@ -160,7 +162,7 @@ fn process_twitter_v1_fixtures() {
 #[test]
 fn score_reads_text_lines() {
     let input = b"{\"text\": \"I love this, it is wonderful\"}\n{\"text\": \"terrible, awful service\", \"id\": 7}\n";
-    let out = brandpulse(&["score"], input);
+    let out = brandpulse(&["score", "--scorer", "lexicon"], input);
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()

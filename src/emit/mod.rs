@@ -102,6 +102,8 @@ pub struct ScoredText {
     pub lang: String,
     /// Whether brandpulse detected the language.
     pub lang_detected: bool,
+    /// Whether the fallback scorer produced it (degraded mode).
+    pub degraded: bool,
 }
 
 /// One output record per brand the mention matched.
@@ -125,6 +127,7 @@ pub fn scored_records(
             lang: scored.lang.clone(),
             lang_detected: scored.lang_detected,
             scorer: scorer.clone(),
+            degraded: scored.degraded,
             source: m.source.clone(),
             text: m.text.clone(),
             created_at: m.created_at,
@@ -197,6 +200,7 @@ mod tests {
             },
             lang: "en".into(),
             lang_detected: true,
+            degraded: false,
         };
         let info = ScorerInfo {
             name: "lexicon".into(),

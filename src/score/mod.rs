@@ -1,17 +1,24 @@
 //! Stage 3: sentiment scoring.
 //!
 //! A [`Scorer`] takes batches of texts and returns one [`Sentiment`] per text. Scoring is CPU
-//! work, so [`run`](self::run) drives a scorer on a dedicated OS thread, never on the async
+//! work, so [`stage::spawn`] drives a scorer on a dedicated OS thread, never on the async
 //! runtime's workers; the async side talks to it over bounded channels.
 //!
 //! Implementations:
+//! - [`transformer::TransformerScorer`]: multilingual-e5-small with a 3-class head, on ONNX
+//!   Runtime ([`onnx`]) or rust-bert (feature `rust-bert`). The default.
 //! - [`lexicon::LexiconScorer`]: multilingual lexicon scorer (VADER for English, AFINN-derived
 //!   lists for other languages, emoji scores). Fast baseline and overload fallback.
 
+#[cfg(feature = "rust-bert")]
+pub mod bert;
 pub mod lang;
 pub mod lexicon;
+pub mod onnx;
 pub mod stage;
+pub mod transformer;
 
+use crate::config::{Backend, ScorerKind, ScoringConfig};
 use crate::mention::{ScorerInfo, Sentiment};
 
 /// One text to score.
@@ -57,4 +64,56 @@ pub trait Scorer: Send {
     /// # Errors
     /// [`ScoreError::Batch`] when the model fails on this batch.
     fn score_batch(&mut self, inputs: &[ScoreInput<'_>]) -> Result<Vec<Sentiment>, ScoreError>;
+}
+
+/// Builds the scorer `kind` as `config` describes.
+///
+/// # Errors
+/// [`ScoreError::Load`] when its data or model cannot be loaded (the message says how to
+/// build the model files).
+pub fn build(kind: ScorerKind, config: &ScoringConfig) -> Result<Box<dyn Scorer>, ScoreError> {
+    match kind {
+        ScorerKind::Lexicon => Ok(Box::new(lexicon::LexiconScorer::new()?)),
+        ScorerKind::Transformer => {
+            let dir = config
+                .model_dir
+                .clone()
+                .unwrap_or_else(transformer::default_model_dir);
+            let head = match &config.head {
+                Some(path) => transformer::Head::load(path)?,
+                None => transformer::Head::from_json(transformer::DEFAULT_HEAD, "built-in head")?,
+            };
+            let tokenizer = dir.join("tokenizer.json");
+            match config.backend {
+                Backend::Onnx => {
+                    let encoder = onnx::OnnxEncoder::load(&dir, config.precision, config.threads)?;
+                    Ok(Box::new(transformer::TransformerScorer::new(
+                        &tokenizer,
+                        encoder,
+                        head,
+                        config.max_tokens,
+                        config.max_batch,
+                    )?))
+                }
+                #[cfg(feature = "rust-bert")]
+                Backend::RustBert => {
+                    let encoder = bert::RustBertEncoder::load(&dir, config.threads)?;
+                    Ok(Box::new(transformer::TransformerScorer::new(
+                        &tokenizer,
+                        encoder,
+                        head,
+                        config.max_tokens,
+                        config.max_batch,
+                    )?))
+                }
+                #[cfg(not(feature = "rust-bert"))]
+                Backend::RustBert => Err(ScoreError::Load {
+                    what: "rust-bert backend".into(),
+                    reason:
+                        "this build has no rust-bert backend (build with `--features rust-bert`)"
+                            .into(),
+                }),
+            }
+        }
+    }
 }

@@ -13,8 +13,9 @@ use crate::mention::{Mention, ScorerInfo, Sentiment};
 use crate::pipeline::{Matched, Outbound, Outputs};
 use crate::telemetry::{source_bucket, Metrics};
 
-/// A bounded cache of sentiments by [`Mention::score_key`], so that reposts of one original
-/// are scored once. Eviction is first-in first-out.
+/// A bounded cache of sentiments keyed by normalised text (whitespace collapsed) and
+/// language, so that reposts and copies of one text are scored once. Eviction is first-in
+/// first-out.
 #[derive(Debug)]
 pub struct SentimentCache {
     map: HashMap<String, ScoredText>,
@@ -61,10 +62,26 @@ pub fn resolve_lang(mention: &Mention) -> (String, bool) {
     }
 }
 
-/// Scores mentions in batches with a [`Scorer`], through the cache.
+/// The cache key of a text: its language and its words separated by single spaces.
+pub fn cache_key(text: &str, lang: &str) -> String {
+    let mut key = String::with_capacity(text.len() + lang.len() + 1);
+    key.push_str(lang);
+    key.push('\u{1f}');
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(word);
+    }
+    key
+}
+
+/// Scores mentions in batches with a [`Scorer`], through the cache, with an optional fallback
+/// scorer for degraded mode.
 pub struct ScoreStage {
     scorer: Box<dyn Scorer>,
     info: ScorerInfo,
+    fallback: Option<(Box<dyn Scorer>, ScorerInfo)>,
     cache: SentimentCache,
     /// Cache hits since creation.
     pub cache_hits: u64,
@@ -77,35 +94,77 @@ impl ScoreStage {
         Self {
             scorer,
             info,
+            fallback: None,
             cache: SentimentCache::new(cache_entries),
             cache_hits: 0,
         }
     }
 
-    /// Name and version of the scorer.
+    /// Adds the scorer used in degraded mode (when the primary one falls behind).
+    pub fn with_fallback(mut self, fallback: Box<dyn Scorer>) -> Self {
+        let info = fallback.info();
+        self.fallback = Some((fallback, info));
+        self
+    }
+
+    /// Name and version of the primary scorer.
     pub fn info(&self) -> &ScorerInfo {
         &self.info
     }
 
-    /// Scores `mentions`, one result per mention, in order.
+    /// Name and version of the scorer that produced `scored`.
+    pub fn info_of(&self, scored: &ScoredText) -> &ScorerInfo {
+        match (&self.fallback, scored.degraded) {
+            (Some((_, info)), true) => info,
+            _ => &self.info,
+        }
+    }
+
+    /// Scores `mentions` with the primary scorer, one result per mention, in order.
     ///
     /// # Errors
     /// [`ScoreError`] when the scorer fails on the batch.
     pub fn score(&mut self, mentions: &[&Mention]) -> Result<Vec<ScoredText>, ScoreError> {
+        self.score_with(mentions, false)
+    }
+
+    /// Scores `mentions`; with `degraded`, cache misses go to the fallback scorer (if any)
+    /// and their results are marked and not cached.
+    ///
+    /// # Errors
+    /// [`ScoreError`] when the scorer fails on the batch.
+    pub fn score_with(
+        &mut self,
+        mentions: &[&Mention],
+        degraded: bool,
+    ) -> Result<Vec<ScoredText>, ScoreError> {
+        let degraded = degraded && self.fallback.is_some();
         let mut out: Vec<Option<ScoredText>> = Vec::with_capacity(mentions.len());
         let mut misses: Vec<usize> = Vec::new();
         let mut langs: Vec<(String, bool)> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        // Copies within this batch: (mention index, index into `misses` of the first copy,
+        // whether this copy's language was detected).
+        let mut copies: Vec<(usize, usize, bool)> = Vec::new();
+        let mut first_copy: HashMap<String, usize> = HashMap::new();
         for (i, m) in mentions.iter().enumerate() {
-            match self.cache.get(m.score_key()) {
-                Some(hit) => {
-                    self.cache_hits += 1;
-                    out.push(Some(hit.clone()));
-                }
-                None => {
-                    out.push(None);
-                    misses.push(i);
-                    langs.push(resolve_lang(m));
-                }
+            let (lang, detected) = resolve_lang(m);
+            let key = cache_key(&m.text, &lang);
+            if let Some(hit) = self.cache.get(&key) {
+                self.cache_hits += 1;
+                let mut hit = hit.clone();
+                hit.lang_detected = detected;
+                out.push(Some(hit));
+            } else if let Some(&first) = first_copy.get(&key) {
+                self.cache_hits += 1;
+                out.push(None);
+                copies.push((i, first, detected));
+            } else {
+                out.push(None);
+                first_copy.insert(key.clone(), misses.len());
+                misses.push(i);
+                langs.push((lang, detected));
+                keys.push(key);
             }
         }
         if !misses.is_empty() {
@@ -117,21 +176,36 @@ impl ScoreStage {
                     lang: if l == "und" { None } else { Some(l.as_str()) },
                 })
                 .collect();
-            let sentiments: Vec<Sentiment> = self.scorer.score_batch(&inputs)?;
+            let scorer = match (&mut self.fallback, degraded) {
+                (Some((fallback, _)), true) => fallback,
+                _ => &mut self.scorer,
+            };
+            let sentiments: Vec<Sentiment> = scorer.score_batch(&inputs)?;
             if sentiments.len() != inputs.len() {
                 return Err(ScoreError::Batch {
                     size: inputs.len(),
                     reason: format!("scorer returned {} results", sentiments.len()),
                 });
             }
-            for ((&i, (lang, detected)), sentiment) in misses.iter().zip(langs).zip(sentiments) {
+            for (((&i, (lang, detected)), sentiment), key) in
+                misses.iter().zip(langs).zip(sentiments).zip(keys)
+            {
                 let scored = ScoredText {
                     sentiment,
                     lang,
                     lang_detected: detected,
+                    degraded,
                 };
-                self.cache.insert(mentions[i].score_key(), scored.clone());
+                if !degraded {
+                    self.cache.insert(&key, scored.clone());
+                }
                 out[i] = Some(scored);
+            }
+            for (i, first, detected) in copies {
+                out[i] = out[misses[first]].clone().map(|mut s| {
+                    s.lang_detected = detected;
+                    s
+                });
             }
         }
         Ok(out.into_iter().flatten().collect())
@@ -146,6 +220,7 @@ impl ScoreStage {
         &mut self,
         batch: Vec<Matched>,
         metrics: &Metrics,
+        degraded: bool,
     ) -> Result<Vec<Outbound>, ScoreError> {
         let started = Instant::now();
         let to_score: Vec<&Mention> = batch
@@ -156,7 +231,7 @@ impl ScoreStage {
             })
             .collect();
         let hits_before = self.cache_hits;
-        let scored = self.score(&to_score)?;
+        let scored = self.score_with(&to_score, degraded)?;
         metrics
             .score_cache_hits
             .inc_by(self.cache_hits - hits_before);
@@ -172,7 +247,10 @@ impl ScoreStage {
                 Ok(None) => Outputs::None,
                 Ok(Some(mm)) => match scored.next() {
                     Some(s) => {
-                        let records = scored_records(&mm, &s, &self.info, now);
+                        if s.degraded {
+                            metrics.score_degraded.inc();
+                        }
+                        let records = scored_records(&mm, &s, self.info_of(&s), now);
                         count(&records, metrics);
                         Outputs::Scored(records)
                     }
@@ -216,7 +294,9 @@ fn count(records: &[crate::mention::ScoredMention], metrics: &Metrics) {
 }
 
 /// Starts the scoring thread: it receives matched batches, scores them and sends outbound
-/// batches on. It ends when `rx` closes (after forwarding everything) or `tx` closes.
+/// batches on. It ends when `rx` closes (after forwarding everything) or `tx` closes. When
+/// more than `fallback_backlog` batches are waiting (and it is not 0), the fallback scorer
+/// takes over until the backlog is back under it.
 ///
 /// # Errors
 /// An I/O error when the thread cannot be spawned.
@@ -225,12 +305,27 @@ pub fn spawn(
     mut rx: mpsc::Receiver<Vec<Matched>>,
     tx: mpsc::Sender<Vec<Outbound>>,
     metrics: Metrics,
+    fallback_backlog: usize,
 ) -> std::io::Result<std::thread::JoinHandle<Result<(), ScoreError>>> {
     std::thread::Builder::new()
         .name("brandpulse-score".into())
         .spawn(move || {
+            let mut was_degraded = false;
             while let Some(batch) = rx.blocking_recv() {
-                let out = stage.process(batch, &metrics)?;
+                let degraded = fallback_backlog > 0 && rx.len() > fallback_backlog;
+                if degraded != was_degraded {
+                    metrics.score_degraded_mode.set(i64::from(degraded));
+                    if degraded {
+                        tracing::warn!(
+                            backlog = rx.len(),
+                            "model falling behind: degraded mode (fallback scorer)"
+                        );
+                    } else {
+                        tracing::info!("model caught up: degraded mode over");
+                    }
+                    was_degraded = degraded;
+                }
+                let out = stage.process(batch, &metrics, degraded)?;
                 if tx.blocking_send(out).is_err() {
                     return Err(ScoreError::ThreadGone);
                 }
@@ -238,4 +333,99 @@ pub fn spawn(
             tracing::info!("scoring thread stopped");
             Ok(())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mention::SentimentLabel;
+
+    /// A scorer that labels everything `label` and counts the texts it saw.
+    struct Fixed {
+        label: SentimentLabel,
+        name: &'static str,
+        seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Scorer for Fixed {
+        fn info(&self) -> ScorerInfo {
+            ScorerInfo {
+                name: self.name.into(),
+                version: "1".into(),
+            }
+        }
+        fn score_batch(&mut self, inputs: &[ScoreInput<'_>]) -> Result<Vec<Sentiment>, ScoreError> {
+            self.seen
+                .fetch_add(inputs.len(), std::sync::atomic::Ordering::Relaxed);
+            Ok(inputs
+                .iter()
+                .map(|_| Sentiment {
+                    label: self.label,
+                    score: 0.0,
+                    confidence: 1.0,
+                })
+                .collect())
+        }
+    }
+
+    fn mention(id: &str, text: &str) -> Mention {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "text": text, "created_at": "2026-11-01T00:00:00Z", "source": "x", "lang": "en"
+        }))
+        .unwrap()
+    }
+
+    fn stage() -> (
+        ScoreStage,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let model = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let lex = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let s = ScoreStage::new(
+            Box::new(Fixed {
+                label: SentimentLabel::Positive,
+                name: "model",
+                seen: model.clone(),
+            }),
+            100,
+        )
+        .with_fallback(Box::new(Fixed {
+            label: SentimentLabel::Negative,
+            name: "lexicon",
+            seen: lex.clone(),
+        }));
+        (s, model, lex)
+    }
+
+    #[test]
+    fn copies_and_reposts_are_scored_once() {
+        let (mut s, model, _) = stage();
+        let a = mention("1", "Acme  rocks");
+        let b = mention("2", "Acme rocks"); // same words, other spacing
+        let c = mention("3", "something else");
+        let out = s.score(&[&a, &b, &c]).unwrap();
+        assert_eq!(out.len(), 3);
+        let again = s.score(&[&b]).unwrap();
+        assert_eq!(again[0].sentiment.label, SentimentLabel::Positive);
+        // "Acme rocks" was scored once: its copy in the same batch and the later one were not.
+        assert_eq!(model.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert_eq!(s.cache_hits, 2);
+    }
+
+    #[test]
+    fn degraded_mode_uses_the_fallback_marks_and_does_not_cache() {
+        let (mut s, model, lex) = stage();
+        let a = mention("1", "hello there");
+        let out = s.score_with(&[&a], true).unwrap();
+        assert!(out[0].degraded);
+        assert_eq!(out[0].sentiment.label, SentimentLabel::Negative);
+        assert_eq!(s.info_of(&out[0]).name, "lexicon");
+        assert_eq!(lex.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Not cached: the model scores it once it has caught up.
+        let out = s.score_with(&[&a], false).unwrap();
+        assert!(!out[0].degraded);
+        assert_eq!(s.info_of(&out[0]).name, "model");
+        assert_eq!(model.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
 }

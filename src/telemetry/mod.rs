@@ -63,6 +63,10 @@ pub struct Metrics {
     pub unmatched: IntCounter,
     /// Sentiment cache hits (reposts scored once).
     pub score_cache_hits: IntCounter,
+    /// Mentions scored by the fallback scorer in degraded mode.
+    pub score_degraded: IntCounter,
+    /// 1 while the scorer is in degraded mode.
+    pub score_degraded_mode: IntGauge,
     /// Time a batch spends in each stage.
     pub stage_latency: HistogramVec,
     /// Time from consuming a record to the acknowledgement of its last output.
@@ -141,7 +145,15 @@ impl Metrics {
             )?,
             score_cache_hits: IntCounter::new(
                 "brandpulse_score_cache_hits_total",
-                "Mentions whose sentiment came from the cache (reposts of a scored original).",
+                "Mentions whose sentiment came from the cache (reposts and copies of a scored text).",
+            )?,
+            score_degraded: IntCounter::new(
+                "brandpulse_score_degraded_total",
+                "Mentions scored by the fallback (lexicon) scorer because the model was behind.",
+            )?,
+            score_degraded_mode: IntGauge::new(
+                "brandpulse_score_degraded_mode",
+                "1 while the model is behind and the fallback scorer is used.",
             )?,
             stage_latency: HistogramVec::new(
                 HistogramOpts::new(
@@ -200,6 +212,8 @@ impl Metrics {
         registry.register(Box::new(m.produce_errors.clone()))?;
         registry.register(Box::new(m.unmatched.clone()))?;
         registry.register(Box::new(m.score_cache_hits.clone()))?;
+        registry.register(Box::new(m.score_degraded.clone()))?;
+        registry.register(Box::new(m.score_degraded_mode.clone()))?;
         registry.register(Box::new(m.stage_latency.clone()))?;
         registry.register(Box::new(m.end_to_end_latency.clone()))?;
         registry.register(Box::new(m.score_batch_size.clone()))?;

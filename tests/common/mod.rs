@@ -48,6 +48,8 @@ batch_size = 64
 batch_wait = "10ms"
 drain_timeout = "8s"
 {extra}
+[scoring]
+scorer = "lexicon"
 [[brands]]
 id = "acme"
 [brands.topics.brand]

@@ -1,0 +1,388 @@
+//! The transformer sentiment scorer: a multilingual sentence encoder (multilingual-e5-small)
+//! and a 3-class head on its mean-pooled, L2-normalised embedding.
+//!
+//! The encoder is behind [`Encoder`], so the same tokenisation, batching and head serve every
+//! backend (ONNX Runtime by default, rust-bert with the `rust-bert` feature). Per batch:
+//! 1. each text gets e5's `query: ` prefix and is tokenised (XLM-R sentencepiece, through the
+//!    `tokenizers` crate), truncated to `max_tokens`;
+//! 2. texts are ordered by token count and cut into sub-batches of at most `max_batch`, each
+//!    padded only to its own longest text (less padding, less work);
+//! 3. the encoder returns one embedding per text; the head turns it into probabilities;
+//! 4. results go back in input order.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{ScoreError, ScoreInput, Scorer};
+use crate::mention::{ScorerInfo, Sentiment, SentimentLabel};
+
+/// The committed head (trained by `models/train/train_head.py`), embedded in the binary.
+pub const DEFAULT_HEAD: &str = include_str!("../../models/head.json");
+
+/// A padded batch of token ids, row-major `[rows, cols]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenBatch {
+    /// Number of texts.
+    pub rows: usize,
+    /// Padded length.
+    pub cols: usize,
+    /// Token ids, `rows * cols`, padded with the pad id.
+    pub ids: Vec<i64>,
+    /// 1 for real tokens, 0 for padding.
+    pub mask: Vec<i64>,
+}
+
+/// A sentence encoder: token batches in, one embedding (of [`Encoder::dim`]) per row out,
+/// mean-pooled over the mask and L2-normalised.
+pub trait Encoder: Send {
+    /// Embedding size.
+    fn dim(&self) -> usize;
+
+    /// Backend name and version, e.g. `onnxruntime-int8`.
+    fn backend(&self) -> String;
+
+    /// Embeds a batch; returns `rows * dim` floats, row-major.
+    ///
+    /// # Errors
+    /// [`ScoreError::Batch`] when the backend fails.
+    fn embed(&mut self, batch: &TokenBatch) -> Result<Vec<f32>, ScoreError>;
+}
+
+/// The 3-class head: `softmax(W x + b)`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Head {
+    /// Format version of the file.
+    pub format: u32,
+    /// Class names in row order of `weights`.
+    pub labels: Vec<String>,
+    /// Embedding size.
+    pub dim: usize,
+    /// One row of `dim` weights per label.
+    pub weights: Vec<Vec<f32>>,
+    /// One bias per label.
+    pub bias: Vec<f32>,
+    /// Prefix the encoder expects before each text (`query: ` for e5).
+    pub prefix: String,
+    /// Token limit the head was trained with.
+    pub max_tokens: usize,
+    /// Head version, stamped on scored records.
+    pub version: String,
+    /// Encoder it was trained on.
+    pub encoder: String,
+    #[serde(skip)]
+    order: [usize; 3],
+}
+
+impl Head {
+    /// Parses and checks a head file.
+    ///
+    /// # Errors
+    /// [`ScoreError::Load`] when the JSON is malformed or inconsistent.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, ScoreError> {
+        let load = |reason: String| ScoreError::Load {
+            what: origin.to_string(),
+            reason,
+        };
+        let mut head: Head = serde_json::from_str(text).map_err(|e| load(e.to_string()))?;
+        if head.format != 1 {
+            return Err(load(format!(
+                "format {} is not supported (expected 1)",
+                head.format
+            )));
+        }
+        if head.weights.len() != head.labels.len() || head.bias.len() != head.labels.len() {
+            return Err(load("weights, bias and labels differ in length".into()));
+        }
+        if head.weights.iter().any(|w| w.len() != head.dim) {
+            return Err(load(format!("a weight row is not {} long", head.dim)));
+        }
+        let find = |name: &str| {
+            head.labels
+                .iter()
+                .position(|l| l == name)
+                .ok_or_else(|| load(format!("label `{name}` missing")))
+        };
+        head.order = [find("negative")?, find("neutral")?, find("positive")?];
+        Ok(head)
+    }
+
+    /// Loads a head from a file.
+    ///
+    /// # Errors
+    /// [`ScoreError::Load`] when the file cannot be read or parsed.
+    pub fn load(path: &Path) -> Result<Self, ScoreError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScoreError::Load {
+            what: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// Probabilities `[negative, neutral, positive]` for one embedding.
+    pub fn probabilities(&self, embedding: &[f32]) -> [f32; 3] {
+        let logits: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| w.iter().zip(embedding).map(|(a, x)| a * x).sum::<f32>() + b)
+            .collect();
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exps: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
+        let sum: f32 = exps.iter().sum();
+        let p = |i: usize| exps[i] / sum;
+        [p(self.order[0]), p(self.order[1]), p(self.order[2])]
+    }
+}
+
+/// The sentiment of class probabilities `[negative, neutral, positive]`: the label is the most
+/// likely class, the score `P(positive) - P(negative)` in [-1, 1], the confidence the
+/// label's probability.
+pub fn sentiment_from_probabilities(p: [f32; 3]) -> Sentiment {
+    let (idx, &max) =
+        p.iter().enumerate().fold(
+            (0, &p[0]),
+            |best, cur| if cur.1 > best.1 { cur } else { best },
+        );
+    let label = match idx {
+        0 => SentimentLabel::Negative,
+        1 => SentimentLabel::Neutral,
+        _ => SentimentLabel::Positive,
+    };
+    Sentiment {
+        label,
+        score: (p[2] - p[0]).clamp(-1.0, 1.0),
+        confidence: max,
+    }
+}
+
+/// Where the model files are.
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    /// The ONNX encoder.
+    pub onnx: PathBuf,
+    /// `tokenizer.json`.
+    pub tokenizer: PathBuf,
+}
+
+/// The default model directory: `$BRANDPULSE_MODEL_DIR`, else `$BRANDPULSE_CACHE/model`, else
+/// `~/.cache/brandpulse/model` (where `scripts/setup-model.sh` builds it).
+pub fn default_model_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BRANDPULSE_MODEL_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(cache) = std::env::var_os("BRANDPULSE_CACHE") {
+        return PathBuf::from(cache).join("model");
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".cache/brandpulse/model")
+}
+
+/// Tokenisation, length-ordered batching and the head, around an [`Encoder`].
+pub struct TransformerScorer<E: Encoder> {
+    tokenizer: tokenizers::Tokenizer,
+    encoder: E,
+    head: Head,
+    max_batch: usize,
+    pad_id: i64,
+    info: ScorerInfo,
+}
+
+impl<E: Encoder> TransformerScorer<E> {
+    /// A scorer over `encoder` with the tokenizer at `tokenizer_path`, truncating at
+    /// `max_tokens` and running at most `max_batch` texts per encoder call.
+    ///
+    /// # Errors
+    /// [`ScoreError::Load`] when the tokenizer cannot be loaded or does not fit the head.
+    pub fn new(
+        tokenizer_path: &Path,
+        encoder: E,
+        head: Head,
+        max_tokens: usize,
+        max_batch: usize,
+    ) -> Result<Self, ScoreError> {
+        let load = |reason: String| ScoreError::Load {
+            what: tokenizer_path.display().to_string(),
+            reason,
+        };
+        let mut tokenizer = tokenizers::Tokenizer::from_file(tokenizer_path).map_err(|e| {
+            load(format!(
+                "{e} (build the model with `bash scripts/setup-model.sh`)"
+            ))
+        })?;
+        tokenizer
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: max_tokens.max(4),
+                ..Default::default()
+            }))
+            .map_err(|e| load(e.to_string()))?;
+        tokenizer.with_padding(None);
+        let pad_id = tokenizer.token_to_id("<pad>").map_or(1, i64::from);
+        if encoder.dim() != head.dim {
+            return Err(load(format!(
+                "the encoder's embeddings have {} dimensions, the head expects {}",
+                encoder.dim(),
+                head.dim
+            )));
+        }
+        let info = ScorerInfo {
+            name: format!("e5-small-sentiment/{}", encoder.backend()),
+            version: head.version.clone(),
+        };
+        Ok(Self {
+            tokenizer,
+            encoder,
+            head,
+            max_batch: max_batch.max(1),
+            pad_id,
+            info,
+        })
+    }
+
+    /// Token ids of one text as the model sees it (prefix, special tokens, truncation).
+    ///
+    /// # Errors
+    /// [`ScoreError::Batch`] when the tokenizer fails.
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, ScoreError> {
+        let input = format!("{}{}", self.head.prefix, text);
+        self.tokenizer
+            .encode(input, true)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| ScoreError::Batch {
+                size: 1,
+                reason: format!("tokenizing: {e}"),
+            })
+    }
+
+    /// Embeddings of `texts` (normalised), in input order. Exposed for tests and evaluation.
+    ///
+    /// # Errors
+    /// [`ScoreError::Batch`] when tokenisation or the encoder fails.
+    pub fn embed(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ScoreError> {
+        let mut ids: Vec<Vec<u32>> = Vec::with_capacity(texts.len());
+        for t in texts {
+            ids.push(self.token_ids(t)?);
+        }
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+        let dim = self.encoder.dim();
+        let mut out = vec![Vec::new(); ids.len()];
+        for chunk in order.chunks(self.max_batch) {
+            let batch = pad(chunk.iter().map(|&i| ids[i].as_slice()), self.pad_id);
+            let flat = self.encoder.embed(&batch)?;
+            if flat.len() != chunk.len() * dim {
+                return Err(ScoreError::Batch {
+                    size: chunk.len(),
+                    reason: format!("encoder returned {} floats", flat.len()),
+                });
+            }
+            for (row, &i) in chunk.iter().enumerate() {
+                out[i] = flat[row * dim..(row + 1) * dim].to_vec();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Class probabilities `[negative, neutral, positive]` of `texts`, in input order.
+    ///
+    /// # Errors
+    /// [`ScoreError::Batch`] when the encoder fails.
+    pub fn probabilities(&mut self, texts: &[&str]) -> Result<Vec<[f32; 3]>, ScoreError> {
+        Ok(self
+            .embed(texts)?
+            .iter()
+            .map(|e| self.head.probabilities(e))
+            .collect())
+    }
+}
+
+/// Pads token id rows to the longest one.
+pub fn pad<'a>(rows: impl Iterator<Item = &'a [u32]> + Clone, pad_id: i64) -> TokenBatch {
+    let cols = rows.clone().map(<[u32]>::len).max().unwrap_or(0);
+    let mut ids = Vec::new();
+    let mut mask = Vec::new();
+    let mut n = 0;
+    for row in rows {
+        n += 1;
+        ids.extend(row.iter().map(|&t| i64::from(t)));
+        ids.extend(std::iter::repeat_n(pad_id, cols - row.len()));
+        mask.extend(std::iter::repeat_n(1, row.len()));
+        mask.extend(std::iter::repeat_n(0, cols - row.len()));
+    }
+    TokenBatch {
+        rows: n,
+        cols,
+        ids,
+        mask,
+    }
+}
+
+impl<E: Encoder> Scorer for TransformerScorer<E> {
+    fn info(&self) -> ScorerInfo {
+        self.info.clone()
+    }
+
+    fn score_batch(&mut self, inputs: &[ScoreInput<'_>]) -> Result<Vec<Sentiment>, ScoreError> {
+        let texts: Vec<&str> = inputs.iter().map(|i| i.text).collect();
+        Ok(self
+            .probabilities(&texts)?
+            .into_iter()
+            .map(sentiment_from_probabilities)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_head_loads() {
+        let head = Head::from_json(DEFAULT_HEAD, "models/head.json").unwrap();
+        assert_eq!(head.dim, 384);
+        assert_eq!(head.prefix, "query: ");
+        let p = head.probabilities(&vec![0.0; 384]);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn bad_heads_are_load_errors() {
+        let bad = [
+            "{",
+            r#"{"format": 2, "labels": [], "dim": 1, "weights": [], "bias": [], "prefix": "", "max_tokens": 1, "version": "", "encoder": ""}"#,
+            r#"{"format": 1, "labels": ["negative","neutral","positive"], "dim": 2, "weights": [[1,2],[1,2],[1]], "bias": [0,0,0], "prefix": "", "max_tokens": 1, "version": "", "encoder": ""}"#,
+            r#"{"format": 1, "labels": ["neg","neutral","positive"], "dim": 1, "weights": [[1],[1],[1]], "bias": [0,0,0], "prefix": "", "max_tokens": 1, "version": "", "encoder": ""}"#,
+        ];
+        for b in bad {
+            assert!(
+                matches!(Head::from_json(b, "t"), Err(ScoreError::Load { .. })),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn probabilities_to_sentiment() {
+        let s = sentiment_from_probabilities([0.1, 0.2, 0.7]);
+        assert_eq!(s.label, SentimentLabel::Positive);
+        assert!((s.score - 0.6).abs() < 1e-6);
+        assert!((s.confidence - 0.7).abs() < 1e-6);
+        assert_eq!(
+            sentiment_from_probabilities([0.2, 0.5, 0.3]).label,
+            SentimentLabel::Neutral
+        );
+        assert_eq!(
+            sentiment_from_probabilities([0.8, 0.1, 0.1]).label,
+            SentimentLabel::Negative
+        );
+    }
+
+    #[test]
+    fn padding() {
+        let rows: Vec<Vec<u32>> = vec![vec![0, 5, 2], vec![0, 2]];
+        let b = pad(rows.iter().map(Vec::as_slice), 1);
+        assert_eq!((b.rows, b.cols), (2, 3));
+        assert_eq!(b.ids, vec![0, 5, 2, 0, 2, 1]);
+        assert_eq!(b.mask, vec![1, 1, 1, 1, 1, 0]);
+    }
+}
