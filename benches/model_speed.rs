@@ -63,9 +63,14 @@ const PREFIX: &str = "query: ";
 
 const BATCHES: [usize; 3] = [1, 8, 32];
 const THREADS: [usize; 2] = [1, 2];
+/// Timed passes per configuration: at least `MIN_PASSES` and `MIN_TIME_S` seconds, at most
+/// `MAX_PASSES`; and no new pass after `MAX_TIME_S` seconds (a configuration that slow, e.g. a
+/// backend starved by other processes, gets fewer passes). `MODEL_SPEED_MIN_PASSES` and
+/// `MODEL_SPEED_MIN_TIME_S` override the first two for a quick look.
 const MIN_PASSES: usize = 3;
 const MIN_TIME_S: f64 = 4.0;
 const MAX_PASSES: usize = 20;
+const MAX_TIME_S: f64 = 30.0;
 
 /// Texts, batches and threads of the short run.
 const SHORT_TEXTS: usize = 16;
@@ -218,13 +223,12 @@ fn measure<E: Encoder>(
     texts: &[&str],
     batch: usize,
 ) -> Measured {
+    let runs = Runs::get();
     pass(s, texts, batch); // warm-up
     let mut pass_s = Vec::new();
     let mut embeddings = Vec::new();
     let start = Instant::now();
-    while pass_s.len() < MIN_PASSES
-        || (start.elapsed().as_secs_f64() < MIN_TIME_S && pass_s.len() < MAX_PASSES)
-    {
+    while runs.more(pass_s.len(), start.elapsed().as_secs_f64()) {
         let t0 = Instant::now();
         let out = pass(s, texts, batch);
         pass_s.push(t0.elapsed().as_secs_f64());
@@ -245,6 +249,34 @@ fn measure<E: Encoder>(
         texts.len() as f64 / median(&m.pass_s)
     );
     m
+}
+
+/// How many timed passes (see [`MIN_PASSES`]).
+#[derive(Clone, Copy)]
+struct Runs {
+    min_passes: usize,
+    min_time_s: f64,
+}
+
+impl Runs {
+    fn get() -> Self {
+        let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+        Self {
+            min_passes: var("MODEL_SPEED_MIN_PASSES").map_or(MIN_PASSES, |v| v.max(1.0) as usize),
+            min_time_s: var("MODEL_SPEED_MIN_TIME_S").unwrap_or(MIN_TIME_S),
+        }
+    }
+
+    /// Whether to time another pass after `done` passes and `elapsed` seconds.
+    fn more(self, done: usize, elapsed: f64) -> bool {
+        if done == 0 {
+            return true;
+        }
+        if done >= MAX_PASSES || elapsed >= MAX_TIME_S {
+            return false;
+        }
+        done < self.min_passes || elapsed < self.min_time_s
+    }
 }
 
 fn median(xs: &[f64]) -> f64 {
@@ -427,6 +459,7 @@ fn python_peer(
         ));
     }
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let runs = Runs::get();
     let plan = serde_json::json!({
         "texts": texts,
         "ids": ids,
@@ -434,9 +467,10 @@ fn python_peer(
         "max_tokens": MAX_TOKENS,
         "batches": BATCHES,
         "threads": THREADS,
-        "min_passes": MIN_PASSES,
-        "min_time_s": MIN_TIME_S,
+        "min_passes": runs.min_passes,
+        "min_time_s": runs.min_time_s,
         "max_passes": MAX_PASSES,
+        "max_time_s": MAX_TIME_S,
         "embeddings_at": [[1, 1], [1, 32]],
     });
     let plan_path = tmp.path().join("plan.json");
@@ -655,8 +689,8 @@ fn full_run(dir: &Path, texts: &[&str]) {
     );
 
     println!();
-    println!("| backend | threads | batch | sentences/s: median [range] | ms per batch | GFLOP/s | share of the fp32 GEMM ceiling |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| backend | threads | batch | passes | sentences/s: median [range] | ms per batch | GFLOP/s | share of the fp32 GEMM ceiling |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let sh = shapes(&lens, r.batch);
         let flops: f64 = sh.iter().map(|&(b, s)| encoder_flops(b, s)).sum();
@@ -673,10 +707,11 @@ fn full_run(dir: &Path, texts: &[&str]) {
                 |c| format!("{:.0}%", 100.0 * gflops / c),
             );
         println!(
-            "| {} | {} | {} | {:.1} [{:.1}–{:.1}] | {:.1} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {:.1} [{:.1}–{:.1}] | {:.1} | {:.1} | {} |",
             r.backend,
             r.threads,
             r.batch,
+            r.pass_s.len(),
             n as f64 / med,
             n as f64 / hi,
             n as f64 / lo,

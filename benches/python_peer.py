@@ -26,7 +26,7 @@ pass under `torch.inference_mode()`, mean pooling over the attention mask and L2
 normalisation (as the ONNX graph's `sentence_embedding`), and the copy to numpy.
 
 plan.json: {"texts", "ids" (the Rust tokenizer's ids, checked here), "prefix", "max_tokens",
-"batches", "threads", "min_passes", "min_time_s", "max_passes", "embeddings_at"}.
+"batches", "threads", "min_passes", "min_time_s", "max_passes", "max_time_s", "embeddings_at"}.
 result.json: versions, the id check, and per (threads, batch) the seconds of every timed pass
 over all texts and the padded token count; plus the embeddings of the first timed pass of each
 (threads, batch) listed in "embeddings_at", in input order.
@@ -116,6 +116,13 @@ def main() -> None:
             padded += n
         return np.concatenate(outs), padded
 
+    def more(done: int, elapsed: float) -> bool:  # as model_speed.rs's Runs::more
+        if done == 0:
+            return True
+        if done >= plan["max_passes"] or elapsed >= plan["max_time_s"]:
+            return False
+        return done < plan["min_passes"] or elapsed < plan["min_time_s"]
+
     rows, embeddings = [], {}
     for threads in plan["threads"]:
         torch.set_num_threads(threads)
@@ -123,8 +130,7 @@ def main() -> None:
             one_pass(batch)  # warm-up
             passes, start = [], time.perf_counter()
             first = None
-            while len(passes) < plan["min_passes"] or (
-                    time.perf_counter() - start < plan["min_time_s"] and len(passes) < plan["max_passes"]):
+            while more(len(passes), time.perf_counter() - start):
                 p0 = time.perf_counter()
                 emb, padded = one_pass(batch)
                 passes.append(time.perf_counter() - p0)

@@ -27,8 +27,10 @@
 //! - [`ingest`]: decoding canonical JSON and Twitter v1.1 JSON; [`ingest::kafka`] is the
 //!   consumer-group member.
 //! - [`matcher`]: brand rules compiled into one automaton.
-//! - [`score`]: the [`score::Scorer`] trait, the lexicon scorer, language detection, and the
-//!   scoring thread.
+//! - [`score`]: the [`score::Scorer`] trait, the transformer scorer (multilingual-e5-small and a
+//!   sentiment head on ONNX Runtime or rust-bert), the lexicon scorer (baseline and overload
+//!   fallback), language detection, the text cache and the scoring thread.
+//! - [`eval`]: accuracy and macro-F1 of a scorer on labelled data (`brandpulse eval`).
 //! - [`emit`]: output records, the producer, the dead-letter topic and the offset tracker
 //!   that makes delivery at-least-once.
 //! - [`telemetry`]: the metrics registry and the HTTP endpoints.
