@@ -14,6 +14,7 @@
 //!   even when a provider shortened the text.
 
 pub mod normalize;
+pub mod query;
 
 use std::collections::HashMap;
 

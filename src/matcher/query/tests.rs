@@ -1,0 +1,495 @@
+use super::*;
+use crate::mention::{Author, Reference};
+use chrono::Utc;
+
+fn q(src: &str) -> Query {
+    parse(src, &Limits::default()).unwrap_or_else(|e| panic!("{src:?}: {e}"))
+}
+
+fn mention(text: &str) -> Mention {
+    Mention {
+        id: "1".into(),
+        text: text.into(),
+        created_at: Utc::now(),
+        source: "twitter".into(),
+        lang: None,
+        author: None,
+        url: None,
+        engagement: None,
+        reply_to: None,
+        repost_of: None,
+        quote_of: None,
+        hashtags: vec![],
+        user_mentions: vec![],
+    }
+}
+
+fn term(text: &str) -> Node {
+    Node::Term {
+        text: text.into(),
+        fold_diacritics: true,
+    }
+}
+
+/// `t!(name, query, [texts that match], [texts that do not])`.
+macro_rules! t {
+    ($name:ident, $query:expr, [$($yes:expr),* $(,)?], [$($no:expr),* $(,)?]) => {
+        #[test]
+        fn $name() {
+            let query = q($query);
+            $(assert!(eval(&query, &Doc::from_text($yes)), "{:?} should match {:?}", $query, $yes);)*
+            $(assert!(!eval(&query, &Doc::from_text($no)), "{:?} should not match {:?}", $query, $no);)*
+        }
+    };
+}
+
+/// `e!(name, query, position, reason fragment)`: `query` fails to parse at `position`.
+macro_rules! e {
+    ($name:ident, $query:expr, $pos:expr, $reason:expr) => {
+        #[test]
+        fn $name() {
+            let got = parse($query, &Limits::default()).expect_err($query);
+            assert_eq!(got.pos, $pos, "{:?}: {got}", $query);
+            assert!(got.reason.contains($reason), "{:?}: {got}", $query);
+        }
+    };
+}
+
+// Operators and precedence.
+t!(
+    single_term,
+    "acme",
+    ["I love Acme!", "ACME's rocket"],
+    ["acmes", "acmeless", "cme"]
+);
+t!(
+    and_explicit,
+    "acme AND rocket",
+    ["rocket by acme"],
+    ["acme only", "rocket only"]
+);
+t!(
+    and_implicit,
+    "acme rocket",
+    ["rocket by acme"],
+    ["acme only"]
+);
+t!(or, "acme OR globex", ["acme", "globex"], ["initech"]);
+t!(
+    not_keyword,
+    "acme NOT refund",
+    ["acme rocks"],
+    ["acme refund please"]
+);
+t!(
+    not_minus,
+    "acme -refund",
+    ["acme rocks"],
+    ["acme refund please"]
+);
+t!(
+    and_not,
+    "acme AND NOT refund",
+    ["acme rocks"],
+    ["refund acme"]
+);
+t!(
+    and_over_or,
+    "acme rocket OR globex",
+    ["globex", "acme rocket"],
+    ["acme", "rocket"]
+);
+t!(
+    parens_over_and,
+    "acme (rocket OR skates)",
+    ["acme skates", "acme rocket"],
+    ["acme", "skates"]
+);
+t!(
+    not_binds_tighter_than_and,
+    "NOT refund acme",
+    ["acme"],
+    ["acme refund"]
+);
+t!(
+    not_of_group,
+    "acme -(refund OR broken)",
+    ["acme ok"],
+    ["acme broken", "acme refund"]
+);
+t!(double_not, "acme NOT NOT rocket", ["acme rocket"], ["acme"]);
+t!(
+    lowercase_keywords_are_words,
+    "acme and",
+    ["acme and more"],
+    ["acme"]
+);
+t!(
+    hyphenated_term_is_a_sequence,
+    "Coca-Cola",
+    ["coca cola", "COCA-COLA"],
+    ["cola coca"]
+);
+
+#[test]
+fn precedence_shapes() {
+    assert_eq!(
+        q("a b OR c").root,
+        Node::Or(vec![Node::And(vec![term("a"), term("b")]), term("c")])
+    );
+    assert_eq!(
+        q("a OR (b OR c)").root,
+        Node::Or(vec![term("a"), term("b"), term("c")])
+    );
+    assert_eq!(
+        q("a NOT b AND c").root,
+        Node::And(vec![term("a"), Node::Not(Box::new(term("b"))), term("c")])
+    );
+    assert_eq!(
+        q("a NOT b NEAR/2 c").root,
+        Node::And(vec![
+            term("a"),
+            Node::Not(Box::new(Node::Near {
+                left: Box::new(term("b")),
+                right: Box::new(term("c")),
+                n: 2,
+                ordered: false,
+            })),
+        ])
+    );
+}
+
+// Phrases.
+t!(
+    phrase,
+    "\"rocket skates\"",
+    ["new Rocket-Skates!"],
+    ["skates rocket", "rocket big skates"]
+);
+t!(phrase_not_hashtag, "\"acme\"", ["acme"], ["#acme"]);
+
+// NEAR and ONEAR: at most n tokens between; NEAR/0 = adjacent.
+t!(
+    near_boundaries,
+    "acme NEAR/2 refund",
+    ["acme refund", "acme a b refund", "refund a b acme"],
+    ["acme a b c refund", "refund a b c acme", "acme"]
+);
+t!(
+    near_zero_is_adjacent,
+    "acme NEAR/0 refund",
+    ["refund acme", "acme refund"],
+    ["acme x refund"]
+);
+t!(
+    onear_is_ordered,
+    "acme ONEAR/1 refund",
+    ["acme refund", "acme x refund"],
+    ["refund acme", "acme x y refund"]
+);
+t!(
+    near_phrase,
+    "\"rocket skates\" NEAR/1 broken",
+    ["rocket skates are broken"],
+    ["rocket x skates broken"]
+);
+t!(
+    near_or_group,
+    "(acme OR globex) NEAR/1 refund*",
+    ["globex refunds", "refunded by acme"],
+    ["globex x y refunds"]
+);
+t!(
+    near_same_term_needs_two,
+    "acme NEAR/3 acme",
+    ["acme and acme"],
+    ["acme alone"]
+);
+t!(
+    near_counts_hashtags_as_tokens,
+    "acme NEAR/0 refund",
+    ["#acme refund"],
+    ["acme #x refund"]
+);
+
+// Wildcards.
+t!(
+    prefix,
+    "refund*",
+    ["Refunds now", "refund", "#refundplease"],
+    ["refun", "@refunds", "nonrefundable"]
+);
+t!(prefix_min_three, "ref*", ["referral"], ["re"]);
+
+// Hashtags, handles and words.
+t!(
+    word_matches_hashtag,
+    "acme",
+    ["#acme"],
+    ["#acmefail", "@acme"]
+);
+t!(
+    hashtag_only_hashtag,
+    "#AcmeFail",
+    ["so #acme_fail"],
+    ["acme fail", "acmefail", "#acme"]
+);
+t!(
+    handle_only_handle,
+    "@Acme_Help",
+    ["ask @acmehelp"],
+    ["acme help", "#acmehelp"]
+);
+
+// Normalisation: diacritics, possessives, the `=` opt-out.
+t!(
+    folds_diacritics,
+    "Nestlé",
+    ["NESTLE", "nestlé", "Nestle\u{301}'s"],
+    ["nestles"]
+);
+t!(
+    unfolded_term,
+    "=Nestlé",
+    ["NESTLÉ", "Nestle\u{301}"],
+    ["Nestle"]
+);
+t!(unfolded_plain_term, "=nestle", ["Nestle"], ["Nestlé"]);
+t!(possessive, "acme's", ["acme", "Acme’s"], ["acmes"]);
+t!(
+    cyrillic,
+    "Привет NEAR/1 мир",
+    ["ПРИВЕТ, мир", "мир привет"],
+    ["привет новый старый мир"]
+);
+t!(
+    vietnamese,
+    "\"Việt Nam\"",
+    ["viet nam", "VIỆT NAM đẹp"],
+    ["nam viet"]
+);
+t!(vietnamese_unfolded, "=Việt", ["việt nam"], ["viet nam"]);
+t!(vietnamese_d, "đẹp", ["Dep", "ĐẸP"], ["dap"]);
+
+// Fields.
+#[test]
+fn fields() {
+    let mut m = mention("acme rocks");
+    m.lang = Some("en-GB".into());
+    m.author = Some(Author {
+        handle: Some("@Acme_Help".into()),
+        ..Author::default()
+    });
+    m.url = Some("https://user@News.Acme.com:443/x?y".into());
+    m.reply_to = Some(Reference {
+        id: "0".into(),
+        text: None,
+        author_handle: None,
+    });
+    let doc = Doc::from_mention(&m);
+    let cases = [
+        ("acme lang:en", true),
+        ("acme lang:EN", true),
+        ("acme lang:e", false),
+        ("acme lang:fr", false),
+        ("acme source:Twitter", true),
+        ("acme source:reddit", false),
+        ("acme author:acme_help", true),
+        ("acme author:@AcmeHelp", true),
+        ("acme author:acme", false),
+        ("acme site:acme.com", true),
+        ("acme site:www.news.acme.com", true),
+        ("acme site:me.com", false),
+        ("acme is:reply", true),
+        ("acme is:repost", false),
+        ("acme -is:repost", true),
+        ("acme (lang:fr OR is:reply)", true),
+    ];
+    for (src, want) in cases {
+        assert_eq!(eval(&q(src), &doc), want, "{src}");
+    }
+}
+
+#[test]
+fn provider_tags_match_without_position() {
+    let mut m = mention("a post");
+    m.hashtags = vec!["AcmeFail".into()];
+    m.user_mentions = vec!["Acme_Help".into()];
+    let doc = Doc::from_mention(&m);
+    for (src, want) in [
+        ("#acmefail", true),
+        ("acmefail", true),
+        ("acme*", true),
+        ("@acmehelp", true),
+        ("acmefail NEAR/5 post", false),
+    ] {
+        assert_eq!(eval(&q(src), &doc), want, "{src}");
+    }
+}
+
+// Errors, with positions (character offsets).
+e!(empty_query, "   ", 0, "empty query");
+e!(unclosed_paren, "acme (a OR b", 5, "unclosed `(`");
+e!(unmatched_paren, "acme b)", 6, "unmatched `)`");
+e!(empty_parens, "acme ()", 5, "empty parentheses");
+e!(dangling_and, "acme AND", 5, "AND needs an operand after it");
+e!(dangling_or, "acme OR", 5, "OR needs an operand after it");
+e!(leading_or, "OR acme", 0, "OR needs an operand before it");
+e!(
+    and_or,
+    "acme AND OR b",
+    9,
+    "expected an operand after AND, found OR"
+);
+e!(
+    or_close,
+    "(acme OR) b",
+    8,
+    "expected an operand after OR, found `)`"
+);
+e!(dangling_not, "acme NOT", 5, "NOT needs an operand after it");
+e!(dangling_minus, "acme - b", 5, "`-` needs an operand");
+e!(empty_phrase, "acme \"\"", 5, "empty phrase");
+e!(blank_phrase, "acme \" !! \"", 5, "empty phrase");
+e!(unclosed_quote, "acme \"rocket", 5, "unclosed quote");
+e!(unknown_field, "acme foo:bar", 5, "unknown field `foo`");
+e!(empty_field, "acme lang:", 10, "needs a value");
+e!(bad_is, "acme is:quote", 8, "unknown value `is:quote`");
+e!(near_no_distance, "a NEAR b", 2, "NEAR needs a distance");
+e!(near_bad_distance, "a NEAR/x b", 7, "bad NEAR distance `x`");
+e!(near_negative, "a ONEAR/-1 b", 8, "bad NEAR distance");
+e!(near_over_limit, "a NEAR/51 b", 7, "max_near_distance = 50");
+e!(
+    near_dangling,
+    "a NEAR/3",
+    2,
+    "NEAR needs an operand after it"
+);
+e!(
+    near_leading,
+    "NEAR/3 a",
+    0,
+    "NEAR needs an operand before it"
+);
+e!(near_bad_left, "#a NEAR/3 b", 0, "NEAR operands must be");
+e!(
+    near_bad_right,
+    "a ONEAR/3 (b c)",
+    10,
+    "ONEAR operands must be"
+);
+e!(
+    near_chained,
+    "a NEAR/3 b NEAR/3 c",
+    0,
+    "NEAR operands must be"
+);
+e!(
+    near_not_operand,
+    "a NEAR/3 NOT b",
+    9,
+    "NEAR operands must be"
+);
+e!(wildcard_short, "acme re*", 5, "at least 3 letters");
+e!(wildcard_alone, "acme *", 5, "at least 3 letters");
+e!(wildcard_inner, "acme ref*und", 8, "only allowed at the end");
+e!(wildcard_hashtag, "#acme*", 0, "plain words");
+e!(empty_term, "acme !!", 5, "no letters or digits");
+e!(empty_hashtag, "acme #", 5, "empty hashtag");
+e!(only_not, "NOT acme", 0, "needs at least one term");
+e!(only_field, "lang:en", 0, "needs at least one term");
+e!(
+    or_branch_without_term,
+    "acme OR lang:en",
+    0,
+    "needs at least one term"
+);
+e!(char_positions, "é ü (", 4, "unclosed `(`");
+
+#[test]
+fn error_display() {
+    let e = parse("acme AND", &Limits::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "at position 5: AND needs an operand after it"
+    );
+}
+
+#[test]
+fn limits() {
+    let limits = Limits {
+        max_operands: 3,
+        max_near_distance: 5,
+        max_wildcards: 1,
+        max_depth: 2,
+    };
+    let e = parse("a b c d", &limits).unwrap_err();
+    assert_eq!(
+        (e.pos, e.reason.contains("max_operands = 3")),
+        (6, true),
+        "{e}"
+    );
+    let e = parse("abc* def*", &limits).unwrap_err();
+    assert_eq!(
+        (e.pos, e.reason.contains("max_wildcards = 1")),
+        (5, true),
+        "{e}"
+    );
+    let e = parse("a NEAR/6 b", &limits).unwrap_err();
+    assert!(e.reason.contains("max_near_distance = 5"), "{e}");
+    let e = parse("(((a)))", &limits).unwrap_err();
+    assert_eq!(
+        (e.pos, e.reason.contains("max_depth = 2")),
+        (2, true),
+        "{e}"
+    );
+    assert!(parse("a NEAR/5 b", &limits).is_ok());
+    // The default depth keeps a hostile query from overflowing the stack.
+    let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+    assert!(parse(&deep, &Limits::default()).is_err());
+    let nots = format!("a {}b", "NOT ".repeat(100_000));
+    assert!(parse(&nots, &Limits::default()).is_err());
+}
+
+#[test]
+fn literal_list() {
+    let query =
+        q("(Acme OR =Nestlé OR \"rocket skates\") refund* #AcmeFail @help -broken acme lang:en");
+    assert_eq!(
+        literals(&query),
+        vec![
+            Literal::Term {
+                text: "acme".into(),
+                fold_diacritics: true
+            },
+            Literal::Term {
+                text: "nestlé".into(),
+                fold_diacritics: false
+            },
+            Literal::Phrase(vec!["rocket".into(), "skates".into()]),
+            Literal::Prefix("refund".into()),
+            Literal::Hashtag("acmefail".into()),
+            Literal::Handle("help".into()),
+        ]
+    );
+}
+
+#[test]
+fn unfolded_tokens_line_up() {
+    let text = "Nestlé's CAFÉ, l'Été #Đẹp_Quá @Bob https://x.y/z ß ПРИВЕТ";
+    let doc = Doc::from_text(text);
+    assert_eq!(doc.tokens.len(), doc.raw_tokens.len());
+    assert_eq!(
+        doc.raw_tokens,
+        [
+            "nestlé",
+            "café",
+            "l",
+            "été",
+            "#đẹpquá",
+            "@bob",
+            "ß",
+            "привет"
+        ]
+    );
+}
