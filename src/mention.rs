@@ -93,8 +93,8 @@ pub struct Reference {
 }
 
 impl Mention {
-    /// The key under which this mention's sentiment may be cached: reposts share the
-    /// original's key, so a viral repost is scored once.
+    /// The id of the original for a repost, else the mention's own id: the identity of the
+    /// text that was written. (The sentiment cache keys on the normalised text itself.)
     pub fn score_key(&self) -> &str {
         match &self.repost_of {
             Some(original) => &original.id,
