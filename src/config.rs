@@ -356,17 +356,70 @@ fn default_listen() -> SocketAddr {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchingConfig {
-    /// Whether a one-word keyword also matches the same word as a hashtag (`acme` matches `#acme`).
+    /// Whether a one-word keyword (or query term, or wildcard) also matches the same word as
+    /// a hashtag (`acme` matches `#acme`, never `#acmefail`).
     #[serde(default = "default_true")]
     pub keywords_match_hashtags: bool,
+    /// Most operands (terms, phrases, wildcards, hashtags, handles, fields) in one query.
+    #[serde(default = "default_max_operands")]
+    pub max_operands: usize,
+    /// Largest `n` in `NEAR/n` and `ONEAR/n`.
+    #[serde(default = "default_max_near_distance")]
+    pub max_near_distance: u32,
+    /// Most wildcards (`refund*`) in one query.
+    #[serde(default = "default_max_wildcards")]
+    pub max_wildcards: usize,
+    /// Poll the config file every this often and reload the rules when it changed
+    /// (`0s` turns polling off; SIGHUP always reloads).
+    #[serde(default = "default_reload_poll", with = "humantime_serde")]
+    pub reload_poll: Duration,
 }
 
 impl Default for MatchingConfig {
     fn default() -> Self {
         Self {
             keywords_match_hashtags: true,
+            max_operands: default_max_operands(),
+            max_near_distance: default_max_near_distance(),
+            max_wildcards: default_max_wildcards(),
+            reload_poll: default_reload_poll(),
         }
     }
+}
+
+impl MatchingConfig {
+    /// Query evaluation options.
+    pub fn query_options(&self) -> crate::matcher::query::Options {
+        crate::matcher::query::Options {
+            terms_match_hashtags: self.keywords_match_hashtags,
+        }
+    }
+
+    /// Query limits.
+    pub fn limits(&self) -> crate::matcher::query::Limits {
+        crate::matcher::query::Limits {
+            max_operands: self.max_operands,
+            max_near_distance: self.max_near_distance,
+            max_wildcards: self.max_wildcards,
+            ..crate::matcher::query::Limits::default()
+        }
+    }
+}
+
+fn default_max_operands() -> usize {
+    crate::matcher::query::Limits::default().max_operands
+}
+
+fn default_max_near_distance() -> u32 {
+    crate::matcher::query::Limits::default().max_near_distance
+}
+
+fn default_max_wildcards() -> usize {
+    crate::matcher::query::Limits::default().max_wildcards
+}
+
+fn default_reload_poll() -> Duration {
+    Duration::from_secs(5)
 }
 
 fn default_true() -> bool {
@@ -389,11 +442,14 @@ pub struct BrandConfig {
     pub topics: BTreeMap<String, TopicConfig>,
 }
 
-/// The rules of one topic of a brand. The topic matches when any of its terms matches and
-/// none of its (or its brand's) exclusions does.
+/// The rules of one topic of a brand. The topic matches when its query or any of its
+/// keywords, hashtags or handles matches, and none of its (or its brand's) exclusions does.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopicConfig {
+    /// A boolean query (see `docs/rules.md`): `acme AND (refund* OR "money back") -lawsuit`.
+    #[serde(default)]
+    pub query: Option<String>,
     /// Words and phrases, matched whole-word, case- and diacritics-insensitively.
     #[serde(default)]
     pub keywords: Vec<String>,
@@ -558,9 +614,18 @@ impl Config {
         if p.batch_wait > Duration::from_secs(10) {
             return Err(invalid("pipeline.batch_wait", "must be at most 10s"));
         }
+        let m = &self.matching;
+        if m.max_operands == 0 || m.max_wildcards > m.max_operands {
+            return Err(invalid(
+                "matching.max_operands",
+                "must be at least 1 and at least matching.max_wildcards",
+            ));
+        }
+        let limits = m.limits();
+        let mut ids = std::collections::HashSet::with_capacity(self.brands.len());
         for (i, brand) in self.brands.iter().enumerate() {
-            brand.validate(&format!("brands[{i}]"))?;
-            if self.brands[..i].iter().any(|b| b.id == brand.id) {
+            brand.validate(&format!("brands[{i}]"), &limits)?;
+            if !ids.insert(brand.id.as_str()) {
                 return Err(invalid(
                     format!("brands[{i}].id"),
                     format!("brand id `{}` is used twice", brand.id),
@@ -618,7 +683,15 @@ fn validate_topic_name(field: &str, name: &str) -> Result<(), ConfigError> {
 }
 
 impl BrandConfig {
-    fn validate(&self, path: &str) -> Result<(), ConfigError> {
+    /// Checks the brand's id, topics, terms and queries.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the field (`{path}.topics.NAME.query`) and the reason.
+    pub fn validate(
+        &self,
+        path: &str,
+        limits: &crate::matcher::query::Limits,
+    ) -> Result<(), ConfigError> {
         let id_ok = !self.id.is_empty()
             && self.id.len() <= 64
             && self
@@ -643,11 +716,19 @@ impl BrandConfig {
             if name.is_empty() || name.len() > 64 {
                 return Err(invalid(tpath, "topic names must be 1-64 characters"));
             }
-            if topic.keywords.is_empty() && topic.hashtags.is_empty() && topic.handles.is_empty() {
+            if topic.query.is_none()
+                && topic.keywords.is_empty()
+                && topic.hashtags.is_empty()
+                && topic.handles.is_empty()
+            {
                 return Err(invalid(
                     tpath,
-                    "has no keywords, hashtags or handles, so it can never match",
+                    "has no query, keywords, hashtags or handles, so it can never match",
                 ));
+            }
+            if let Some(q) = &topic.query {
+                crate::matcher::query::parse(q, limits)
+                    .map_err(|e| invalid(format!("{tpath}.query"), e.to_string()))?;
             }
             check_terms(&format!("{tpath}.keywords"), &topic.keywords)?;
             check_terms(&format!("{tpath}.hashtags"), &topic.hashtags)?;

@@ -115,7 +115,8 @@ pub struct BrandMatch {
     pub brand: String,
     /// Names of the brand's topics that matched, sorted.
     pub topics: Vec<String>,
-    /// The configured terms that matched, as written in the config, sorted and deduplicated.
+    /// The positive query literals that matched, in their normalised query form (`acme`,
+    /// `"acme corp"`, `refund*`, `#tag`, `@handle`, `=nestlé`), sorted and deduplicated.
     pub terms: Vec<String>,
 }
 

@@ -70,7 +70,7 @@ pub fn process(
 ) -> Result<Summary, OfflineError> {
     let mut summary = Summary::default();
     let mut batch: Vec<MatchedMention> = Vec::with_capacity(BATCH);
-    let mut scratch = String::new();
+    let mut scratch = crate::matcher::Scratch::default();
     for (i, line) in input.split(b'\n').enumerate() {
         let mut line = line?;
         if line.last() == Some(&b'\r') {

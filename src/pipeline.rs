@@ -113,7 +113,7 @@ pub enum PipelineError {
 /// Matches one batch: the matcher stage's synchronous core.
 pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -> Vec<Matched> {
     let started = Instant::now();
-    let mut scratch = String::new();
+    let mut scratch = crate::matcher::Scratch::default();
     let mut unmatched = 0;
     let out = batch
         .into_iter()

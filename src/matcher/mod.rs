@@ -1,17 +1,31 @@
 //! Stage 2: match mentions against every brand's rules in one pass.
 //!
-//! All brands' terms are compiled once into a single Aho-Corasick automaton over the
-//! normalised token stream (see [`normalize`]); a mention is scanned once, whatever the
-//! number of brands. Patterns are padded with spaces, so they only match whole words.
+//! Every topic of every brand is a boolean query ([`query`]: terms, phrases, `AND` / `OR` /
+//! `NOT`, `NEAR/n`, wildcards, hashtags, handles, field filters); the older keyword lists
+//! (`keywords`, `hashtags`, `handles`, `exclude`) are shorthand for `(k1 OR k2 OR #tag OR
+//! @handle) AND NOT (x1 OR x2)`. Compilation works in two layers:
 //!
-//! Semantics (first version; the full query language comes later):
-//! - a topic matches when one of its keywords, hashtags or handles occurs and none of its
-//!   exclusions, nor its brand's, does;
-//! - one-word keywords also match the same word as a hashtag unless
-//!   `matching.keywords_match_hashtags = false` (`acme` matches `#acme`, not `#acmefail`);
-//! - handles and URLs never match plain keywords (`@acme` is not the word `acme`);
-//! - provider-extracted hashtags and handles are appended to the stream, so they match
-//!   even when a provider shortened the text.
+//! 1. **Literals, one automaton.** The literals of all queries (terms, phrases, wildcard
+//!    prefixes, hashtags, handles, positive or under `NOT`) are deduplicated and compiled once
+//!    into a single Aho-Corasick automaton over the normalised token stream
+//!    ([`normalize::token_stream`]: `" tok tok #tag @handle "`). Patterns are padded with
+//!    spaces (`" acme corp "`, and `" refund"` for `refund*`), so they only match whole
+//!    words, or word starts for wildcards. A mention is scanned once, whatever the number of
+//!    brands.
+//! 2. **Boolean part, for candidates only.** Every query has at least one positive literal
+//!    (the parser rejects queries that could match without one), so only the queries of the
+//!    positive literals found are evaluated, over the literal hits (with token positions for
+//!    `NEAR`) and the mention's metadata for field filters. A mention with no literal hit
+//!    costs one tokenisation and one scan.
+//!
+//! The result is, by construction, what the naive per-query evaluator [`query::eval_with`]
+//! says; `tests/matcher_props.rs` checks that on random queries and texts.
+//!
+//! Semantics (see [`query`] and `docs/rules.md` for the full list): Unicode case folding and
+//! diacritic folding (`Nestlé` = `nestle`; `=Nestlé` opts out), possessives dropped (`Acme's`
+//! matches `acme`), hashtags and handles are their own tokens (`#AcmeFail` does not match
+//! `acme`; `#acme` does unless `matching.keywords_match_hashtags = false`), URLs are never
+//! words (use `site:`), provider-extracted hashtags and handles match too.
 
 pub mod normalize;
 pub mod query;
@@ -20,8 +34,9 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::config::{BrandConfig, MatchingConfig};
+use crate::config::{BrandConfig, MatchingConfig, TopicConfig};
 use crate::mention::{BrandMatch, Mention};
+use query::{Doc, Field, Literal, Node, Options};
 
 /// Errors of compiling brand rules.
 #[derive(Debug, thiserror::Error)]
@@ -34,132 +49,102 @@ pub enum MatchError {
         /// The term as configured.
         term: String,
     },
+    /// A topic's query does not parse.
+    #[error("brand `{brand}`, topic `{topic}`: query {source}")]
+    Query {
+        /// Brand id.
+        brand: String,
+        /// Topic name.
+        topic: String,
+        /// Position and reason.
+        source: query::QueryError,
+    },
+    /// A topic has nothing that could make it match.
+    #[error("brand `{brand}`, topic `{topic}`: no query, keywords, hashtags or handles")]
+    EmptyTopic {
+        /// Brand id.
+        brand: String,
+        /// Topic name.
+        topic: String,
+    },
     /// The automaton could not be built (too many patterns for memory).
     #[error("building the matcher: {0}")]
     Build(#[from] aho_corasick::BuildError),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// The term makes `topic` match.
-    Include { topic: u32 },
-    /// The term rules out `topic`.
-    ExcludeTopic { topic: u32 },
-    /// The term rules out the whole brand.
-    ExcludeBrand,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Target {
-    brand: u32,
-    role: Role,
-    /// Index into `Matcher::terms`.
-    term: u32,
-}
-
-#[derive(Debug)]
-struct BrandMeta {
-    id: String,
-    topics: Vec<String>,
-}
-
-/// The compiled rules of all brands.
-#[derive(Debug)]
-pub struct Matcher {
-    automaton: AhoCorasick,
-    /// Per pattern, who it belongs to.
-    targets: Vec<Vec<Target>>,
-    brands: Vec<BrandMeta>,
-    /// Terms as written in the config.
-    terms: Vec<String>,
-}
-
-struct Builder {
-    patterns: Vec<String>,
-    index: HashMap<String, usize>,
-    targets: Vec<Vec<Target>>,
-    terms: Vec<String>,
-    keywords_match_hashtags: bool,
-}
-
-impl Builder {
-    fn add_pattern(&mut self, pattern: String, target: Target) {
-        let id = *self.index.entry(pattern.clone()).or_insert_with(|| {
-            self.patterns.push(pattern);
-            self.targets.push(Vec::new());
-            self.targets.len() - 1
-        });
-        self.targets[id].push(target);
+/// The query of a topic: its `query`, OR its keyword lists, AND NOT its and its brand's
+/// exclusions.
+///
+/// # Errors
+/// [`MatchError`] for an unparsable query or an empty term.
+pub fn topic_query(
+    brand: &BrandConfig,
+    name: &str,
+    topic: &TopicConfig,
+    limits: &query::Limits,
+) -> Result<Node, MatchError> {
+    let term = |t: &str| -> Result<Node, MatchError> {
+        keyword_node(t).ok_or_else(|| MatchError::EmptyTerm {
+            brand: brand.id.clone(),
+            term: t.to_string(),
+        })
+    };
+    let mut include = Vec::new();
+    if let Some(q) = &topic.query {
+        let parsed = query::parse(q, limits).map_err(|source| MatchError::Query {
+            brand: brand.id.clone(),
+            topic: name.to_string(),
+            source,
+        })?;
+        include.push(parsed.root);
     }
-
-    fn term_id(&mut self, term: &str) -> u32 {
-        self.terms.push(term.to_string());
-        (self.terms.len() - 1) as u32
+    for k in &topic.keywords {
+        include.push(term(k)?);
     }
-
-    /// A keyword (or exclusion): whole words; a one-word keyword also as a hashtag.
-    /// A term written `#tag` or `@handle` is taken as such.
-    fn add_term(
-        &mut self,
-        brand_id: &str,
-        brand: u32,
-        role: Role,
-        term: &str,
-    ) -> Result<(), MatchError> {
-        let trimmed = term.trim();
-        if let Some(tag) = trimmed.strip_prefix('#') {
-            return self.add_marked(brand_id, brand, role, term, '#', tag);
-        }
-        if let Some(handle) = trimmed.strip_prefix('@') {
-            return self.add_marked(brand_id, brand, role, term, '@', handle);
-        }
-        let norm = normalize::normalize_term(trimmed);
-        if norm.is_empty() {
-            return Err(MatchError::EmptyTerm {
-                brand: brand_id.into(),
-                term: term.into(),
-            });
-        }
-        let t = self.term_id(term);
-        let target = Target {
-            brand,
-            role,
-            term: t,
-        };
-        if self.keywords_match_hashtags && !norm.contains(' ') {
-            self.add_pattern(format!(" #{norm} "), target);
-        }
-        self.add_pattern(format!(" {norm} "), target);
-        Ok(())
+    for h in &topic.hashtags {
+        include.push(term(&with_marker('#', h))?);
     }
-
-    fn add_marked(
-        &mut self,
-        brand_id: &str,
-        brand: u32,
-        role: Role,
-        term: &str,
-        marker: char,
-        body: &str,
-    ) -> Result<(), MatchError> {
-        // Tags and handles are one token: drop inner separators ("#Acme Fail" -> "#acmefail").
-        let norm: String = normalize::normalize_term(body).split(' ').collect();
-        if norm.is_empty() {
-            return Err(MatchError::EmptyTerm {
-                brand: brand_id.into(),
-                term: term.into(),
-            });
+    for h in &topic.handles {
+        include.push(term(&with_marker('@', h))?);
+    }
+    let include = match include.len() {
+        0 => {
+            return Err(MatchError::EmptyTopic {
+                brand: brand.id.clone(),
+                topic: name.to_string(),
+            })
         }
-        let t = self.term_id(term);
-        self.add_pattern(
-            format!(" {marker}{norm} "),
-            Target {
-                brand,
-                role,
-                term: t,
-            },
-        );
-        Ok(())
+        1 => include.pop().unwrap_or(Node::Or(Vec::new())),
+        _ => Node::Or(include),
+    };
+    let mut exclude = Vec::new();
+    for x in topic.exclude.iter().chain(&brand.exclude) {
+        exclude.push(term(x)?);
+    }
+    Ok(if exclude.is_empty() {
+        include
+    } else {
+        Node::And(vec![include, Node::Not(Box::new(Node::Or(exclude)))])
+    })
+}
+
+/// A keyword-list entry as a query node: `#tag`, `@handle`, or words (a phrase when several).
+fn keyword_node(term: &str) -> Option<Node> {
+    let t = term.trim();
+    let one_token = |body: &str| -> String { normalize::normalize_term(body).split(' ').collect() };
+    let node = if let Some(tag) = t.strip_prefix('#') {
+        Node::Hashtag(one_token(tag))
+    } else if let Some(handle) = t.strip_prefix('@') {
+        Node::Handle(one_token(handle))
+    } else {
+        Node::Term {
+            text: normalize::normalize_term(t),
+            fold_diacritics: true,
+        }
+    };
+    match &node {
+        Node::Hashtag(s) | Node::Handle(s) | Node::Term { text: s, .. } if s.is_empty() => None,
+        _ => Some(node),
     }
 }
 
@@ -171,54 +156,311 @@ fn with_marker(marker: char, term: &str) -> String {
     }
 }
 
+/// A literal as reported in [`BrandMatch::terms`]: its query form (`acme corp`, `"acme
+/// corp"`, `refund*`, `#tag`, `@handle`, `=nestlé`).
+pub fn literal_display(lit: &Literal) -> String {
+    match lit {
+        Literal::Term {
+            text,
+            fold_diacritics: true,
+        } => text.clone(),
+        Literal::Term { text, .. } => format!("={text}"),
+        Literal::Phrase(words) => format!("\"{}\"", words.join(" ")),
+        Literal::Prefix(p) => format!("{p}*"),
+        Literal::Hashtag(t) => format!("#{t}"),
+        Literal::Handle(h) => format!("@{h}"),
+    }
+}
+
+/// A query node with its literals replaced by ids into [`Matcher::lits`].
+#[derive(Debug)]
+enum CNode {
+    Lit(u32),
+    Field(Field),
+    And(Vec<CNode>),
+    Or(Vec<CNode>),
+    Not(Box<CNode>),
+    Near {
+        left: Vec<u32>,
+        right: Vec<u32>,
+        n: u32,
+        ordered: bool,
+    },
+}
+
+#[derive(Debug)]
+struct LitInfo {
+    display: String,
+    /// Tokens one occurrence spans.
+    tokens: u32,
+    /// For `=` terms: the unfolded words an occurrence must equal.
+    unfolded: Option<Vec<String>>,
+    /// Queries in which this literal is positive (a hit makes them candidates).
+    queries: Vec<u32>,
+}
+
+#[derive(Debug)]
+struct CompiledQuery {
+    brand: u32,
+    topic: u32,
+    root: CNode,
+    /// Positive literals, reported as `terms` when they hit.
+    positive: Vec<u32>,
+}
+
+#[derive(Debug)]
+struct BrandMeta {
+    id: String,
+    topics: Vec<String>,
+}
+
+/// Per-mention scratch space, reused across mentions to avoid allocations.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    stream: String,
+    /// Byte offset where provider-extracted tags start (no positions there).
+    tags_at: usize,
+    /// Automaton matches: (pattern, byte offset).
+    found: Vec<(u32, u32)>,
+    hits: Vec<Hit>,
+    candidates: Vec<u32>,
+    /// Byte offsets of each token's leading space, computed on demand.
+    token_starts: Vec<u32>,
+    token_starts_ready: bool,
+    raw_tokens: Option<Vec<String>>,
+    raw_tags: Option<Vec<String>>,
+    meta: Option<Doc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    lit: u32,
+    /// Byte offset of the pattern's leading space in the stream.
+    at: u32,
+}
+
+/// Counters of one compiled rule set, for `rules check` and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleStats {
+    /// Brands.
+    pub brands: usize,
+    /// Topics (queries).
+    pub topics: usize,
+    /// Distinct literals.
+    pub literals: usize,
+    /// Distinct automaton patterns.
+    pub patterns: usize,
+}
+
+/// The compiled rules of all brands.
+#[derive(Debug)]
+pub struct Matcher {
+    automaton: AhoCorasick,
+    /// Per pattern, the literals it is an occurrence of.
+    pattern_lits: Vec<Vec<u32>>,
+    lits: Vec<LitInfo>,
+    queries: Vec<CompiledQuery>,
+    brands: Vec<BrandMeta>,
+}
+
+#[derive(Default)]
+struct Builder {
+    options: Options,
+    patterns: Vec<String>,
+    pattern_index: HashMap<String, u32>,
+    pattern_lits: Vec<Vec<u32>>,
+    lit_index: HashMap<Literal, u32>,
+    lits: Vec<LitInfo>,
+}
+
+impl Builder {
+    fn pattern(&mut self, pattern: String, lit: u32) {
+        let id = *self
+            .pattern_index
+            .entry(pattern.clone())
+            .or_insert_with(|| {
+                self.patterns.push(pattern);
+                self.pattern_lits.push(Vec::new());
+                (self.pattern_lits.len() - 1) as u32
+            });
+        let lits = &mut self.pattern_lits[id as usize];
+        if !lits.contains(&lit) {
+            lits.push(lit);
+        }
+    }
+
+    fn literal(&mut self, lit: Literal) -> u32 {
+        if let Some(&id) = self.lit_index.get(&lit) {
+            return id;
+        }
+        let id = self.lits.len() as u32;
+        let tags = self.options.terms_match_hashtags;
+        let (tokens, unfolded) = match &lit {
+            Literal::Term {
+                text,
+                fold_diacritics,
+            } => {
+                let folded = if *fold_diacritics {
+                    text.clone()
+                } else {
+                    normalize::normalize_term(text)
+                };
+                let words = folded.split(' ').count() as u32;
+                if words == 1 && tags {
+                    self.pattern(format!(" #{folded} "), id);
+                }
+                self.pattern(format!(" {folded} "), id);
+                let unfolded =
+                    (!*fold_diacritics).then(|| text.split(' ').map(str::to_string).collect());
+                (words, unfolded)
+            }
+            Literal::Phrase(words) => {
+                self.pattern(format!(" {} ", words.join(" ")), id);
+                (words.len() as u32, None)
+            }
+            Literal::Prefix(p) => {
+                if tags {
+                    self.pattern(format!(" #{p}"), id);
+                }
+                self.pattern(format!(" {p}"), id);
+                (1, None)
+            }
+            Literal::Hashtag(t) => {
+                self.pattern(format!(" #{t} "), id);
+                (1, None)
+            }
+            Literal::Handle(h) => {
+                self.pattern(format!(" @{h} "), id);
+                (1, None)
+            }
+        };
+        self.lits.push(LitInfo {
+            display: literal_display(&lit),
+            tokens,
+            unfolded,
+            queries: Vec::new(),
+        });
+        self.lit_index.insert(lit, id);
+        id
+    }
+
+    /// Compiles `node`; `positive` collects the literals not under a `NOT`.
+    fn node(&mut self, node: &Node, negated: bool, positive: &mut Vec<u32>) -> CNode {
+        let mut leaf = |b: &mut Self, lit: Literal| {
+            let id = b.literal(lit);
+            if !negated && !positive.contains(&id) {
+                positive.push(id);
+            }
+            id
+        };
+        match node {
+            Node::Term {
+                text,
+                fold_diacritics,
+            } => CNode::Lit(leaf(
+                self,
+                Literal::Term {
+                    text: text.clone(),
+                    fold_diacritics: *fold_diacritics,
+                },
+            )),
+            Node::Phrase(words) => CNode::Lit(leaf(self, Literal::Phrase(words.clone()))),
+            Node::Prefix(p) => CNode::Lit(leaf(self, Literal::Prefix(p.clone()))),
+            Node::Hashtag(t) => CNode::Lit(leaf(self, Literal::Hashtag(t.clone()))),
+            Node::Handle(h) => CNode::Lit(leaf(self, Literal::Handle(h.clone()))),
+            Node::Field(f) => CNode::Field(f.clone()),
+            Node::And(items) => CNode::And(
+                items
+                    .iter()
+                    .map(|n| self.node(n, negated, positive))
+                    .collect(),
+            ),
+            Node::Or(items) => CNode::Or(
+                items
+                    .iter()
+                    .map(|n| self.node(n, negated, positive))
+                    .collect(),
+            ),
+            Node::Not(inner) => CNode::Not(Box::new(self.node(inner, !negated, positive))),
+            Node::Near {
+                left,
+                right,
+                n,
+                ordered,
+            } => {
+                let mut l = Vec::new();
+                self.near_side(left, negated, positive, &mut l);
+                let mut r = Vec::new();
+                self.near_side(right, negated, positive, &mut r);
+                CNode::Near {
+                    left: l,
+                    right: r,
+                    n: *n,
+                    ordered: *ordered,
+                }
+            }
+        }
+    }
+
+    /// The literal ids of a `NEAR` operand (a literal or an OR of literals).
+    fn near_side(
+        &mut self,
+        node: &Node,
+        negated: bool,
+        positive: &mut Vec<u32>,
+        out: &mut Vec<u32>,
+    ) {
+        match node {
+            Node::Or(items) => {
+                for n in items {
+                    self.near_side(n, negated, positive, out);
+                }
+            }
+            other => {
+                if let CNode::Lit(id) = self.node(other, negated, positive) {
+                    if !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Matcher {
     /// Compiles the rules of `brands`.
     ///
     /// # Errors
-    /// [`MatchError`] when a term is empty after normalisation or the automaton cannot be built.
+    /// [`MatchError`] when a query does not parse, a term is empty after normalisation, or
+    /// the automaton cannot be built.
     pub fn new(brands: &[BrandConfig], options: &MatchingConfig) -> Result<Self, MatchError> {
         let mut b = Builder {
-            patterns: Vec::new(),
-            index: HashMap::new(),
-            targets: Vec::new(),
-            terms: Vec::new(),
-            keywords_match_hashtags: options.keywords_match_hashtags,
+            options: options.query_options(),
+            ..Builder::default()
         };
+        let limits = options.limits();
         let mut metas = Vec::with_capacity(brands.len());
+        let mut queries = Vec::new();
         // Sorted by id so that output order is stable.
         let mut order: Vec<&BrandConfig> = brands.iter().collect();
         order.sort_by(|x, y| x.id.cmp(&y.id));
         for (bi, brand) in order.into_iter().enumerate() {
-            let bi = bi as u32;
-            for term in &brand.exclude {
-                b.add_term(&brand.id, bi, Role::ExcludeBrand, term)?;
-            }
             let mut topics = Vec::with_capacity(brand.topics.len());
             for (ti, (name, topic)) in brand.topics.iter().enumerate() {
-                let ti = ti as u32;
+                let node = topic_query(brand, name, topic, &limits)?;
+                let mut positive = Vec::new();
+                let root = b.node(&node, false, &mut positive);
+                let qid = queries.len() as u32;
+                for &lit in &positive {
+                    b.lits[lit as usize].queries.push(qid);
+                }
+                queries.push(CompiledQuery {
+                    brand: bi as u32,
+                    topic: ti as u32,
+                    root,
+                    positive,
+                });
                 topics.push(name.clone());
-                for kw in &topic.keywords {
-                    b.add_term(&brand.id, bi, Role::Include { topic: ti }, kw)?;
-                }
-                for tag in &topic.hashtags {
-                    b.add_term(
-                        &brand.id,
-                        bi,
-                        Role::Include { topic: ti },
-                        &with_marker('#', tag),
-                    )?;
-                }
-                for handle in &topic.handles {
-                    b.add_term(
-                        &brand.id,
-                        bi,
-                        Role::Include { topic: ti },
-                        &with_marker('@', handle),
-                    )?;
-                }
-                for ex in &topic.exclude {
-                    b.add_term(&brand.id, bi, Role::ExcludeTopic { topic: ti }, ex)?;
-                }
             }
             metas.push(BrandMeta {
                 id: brand.id.clone(),
@@ -230,9 +472,10 @@ impl Matcher {
             .build(&b.patterns)?;
         Ok(Self {
             automaton,
-            targets: b.targets,
+            pattern_lits: b.pattern_lits,
+            lits: b.lits,
+            queries,
             brands: metas,
-            terms: b.terms,
         })
     }
 
@@ -248,77 +491,201 @@ impl Matcher {
 
     /// Number of distinct compiled patterns.
     pub fn pattern_count(&self) -> usize {
-        self.targets.len()
+        self.pattern_lits.len()
+    }
+
+    /// Sizes of the compiled rule set.
+    pub fn stats(&self) -> RuleStats {
+        RuleStats {
+            brands: self.brands.len(),
+            topics: self.queries.len(),
+            literals: self.lits.len(),
+            patterns: self.pattern_lits.len(),
+        }
     }
 
     /// The brands `mention` matches, sorted by brand id.
     pub fn matches(&self, mention: &Mention) -> Vec<BrandMatch> {
-        let mut stream = String::with_capacity(mention.text.len() + 16);
-        self.matches_with(mention, &mut stream)
+        self.matches_with(mention, &mut Scratch::default())
     }
 
-    /// Like [`matches`](Self::matches), reusing `stream` as scratch space.
-    pub fn matches_with(&self, mention: &Mention, stream: &mut String) -> Vec<BrandMatch> {
-        normalize::token_stream(&mention.text, stream);
+    /// Like [`matches`](Self::matches), reusing `scratch` across calls.
+    pub fn matches_with(&self, mention: &Mention, scratch: &mut Scratch) -> Vec<BrandMatch> {
+        let s = scratch;
+        normalize::token_stream(&mention.text, &mut s.stream);
+        s.tags_at = s.stream.len();
         if !mention.hashtags.is_empty() || !mention.user_mentions.is_empty() {
             // A separator token that no pattern contains keeps phrases from spanning it.
-            stream.push_str("| ");
+            s.stream.push_str("| ");
             for tag in &mention.hashtags {
-                stream.push('#');
-                stream.push_str(&normalize::normalize_term(tag).replace(' ', ""));
-                stream.push(' ');
+                s.stream.push('#');
+                s.stream
+                    .push_str(&normalize::normalize_term(tag).replace(' ', ""));
+                s.stream.push(' ');
             }
             for handle in &mention.user_mentions {
-                stream.push('@');
-                stream.push_str(&normalize::normalize_term(handle).replace(' ', ""));
-                stream.push(' ');
+                s.stream.push('@');
+                s.stream
+                    .push_str(&normalize::normalize_term(handle).replace(' ', ""));
+                s.stream.push(' ');
             }
         }
-        let mut hits: Vec<Target> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(stream.as_str()) {
-            hits.extend_from_slice(&self.targets[m.pattern().as_usize()]);
+        s.hits.clear();
+        s.candidates.clear();
+        s.token_starts_ready = false;
+        s.raw_tokens = None;
+        s.raw_tags = None;
+        s.meta = None;
+        s.found.clear();
+        for m in self.automaton.find_overlapping_iter(s.stream.as_str()) {
+            s.found.push((m.pattern().as_u32(), m.start() as u32));
         }
-        if hits.is_empty() {
+        for fi in 0..s.found.len() {
+            let (pattern, at) = s.found[fi];
+            for &lit in &self.pattern_lits[pattern as usize] {
+                let info = &self.lits[lit as usize];
+                if info.unfolded.is_some() && !verify_unfolded(info, at, mention, s) {
+                    continue;
+                }
+                s.hits.push(Hit { lit, at });
+                s.candidates.extend_from_slice(&info.queries);
+            }
+        }
+        if s.candidates.is_empty() {
             return Vec::new();
         }
-        hits.sort_by_key(|t| (t.brand, t.term));
-        let mut out = Vec::new();
-        for group in hits.chunk_by(|a, b| a.brand == b.brand) {
-            if group.iter().any(|t| t.role == Role::ExcludeBrand) {
+        s.hits.sort_unstable();
+        s.hits.dedup();
+        s.candidates.sort_unstable();
+        s.candidates.dedup();
+
+        let mut out: Vec<BrandMatch> = Vec::new();
+        let candidates = std::mem::take(&mut s.candidates);
+        for &qid in &candidates {
+            let q = &self.queries[qid as usize];
+            if !self.eval(&q.root, mention, s) {
                 continue;
             }
-            let meta = &self.brands[group[0].brand as usize];
-            let excluded: Vec<u32> = group
-                .iter()
-                .filter_map(|t| match t.role {
-                    Role::ExcludeTopic { topic } => Some(topic),
-                    _ => None,
-                })
-                .collect();
-            let mut topics: Vec<&str> = Vec::new();
-            let mut terms: Vec<&str> = Vec::new();
-            for t in group {
-                if let Role::Include { topic } = t.role {
-                    if !excluded.contains(&topic) {
-                        topics.push(&meta.topics[topic as usize]);
-                        terms.push(&self.terms[t.term as usize]);
+            let meta = &self.brands[q.brand as usize];
+            if out.last().is_none_or(|m| m.brand != meta.id) {
+                out.push(BrandMatch {
+                    brand: meta.id.clone(),
+                    topics: Vec::new(),
+                    terms: Vec::new(),
+                });
+            }
+            if let Some(m) = out.last_mut() {
+                m.topics.push(meta.topics[q.topic as usize].clone());
+                for &lit in &q.positive {
+                    if has_hit(&s.hits, lit) {
+                        m.terms.push(self.lits[lit as usize].display.clone());
                     }
                 }
             }
-            if topics.is_empty() {
-                continue;
-            }
-            topics.sort_unstable();
-            topics.dedup();
-            terms.sort_unstable();
-            terms.dedup();
-            out.push(BrandMatch {
-                brand: meta.id.clone(),
-                topics: topics.into_iter().map(str::to_string).collect(),
-                terms: terms.into_iter().map(str::to_string).collect(),
-            });
+        }
+        s.candidates = candidates;
+        for m in &mut out {
+            m.topics.sort_unstable();
+            m.terms.sort_unstable();
+            m.terms.dedup();
         }
         out
+    }
+
+    fn eval(&self, node: &CNode, mention: &Mention, s: &mut Scratch) -> bool {
+        match node {
+            CNode::Lit(id) => has_hit(&s.hits, *id),
+            CNode::Field(f) => {
+                let meta = s.meta.get_or_insert_with(|| Doc::meta_of(mention));
+                query::eval_field(f, meta)
+            }
+            CNode::And(items) => items.iter().all(|n| self.eval(n, mention, s)),
+            CNode::Or(items) => items.iter().any(|n| self.eval(n, mention, s)),
+            CNode::Not(inner) => !self.eval(inner, mention, s),
+            CNode::Near {
+                left,
+                right,
+                n,
+                ordered,
+            } => {
+                let a = self.spans(left, s);
+                let b = self.spans(right, s);
+                let n = *n;
+                a.iter().any(|&(s1, e1)| {
+                    b.iter().any(|&(s2, e2)| {
+                        (e1 <= s2 && s2 - e1 <= n) || (!*ordered && e2 <= s1 && s1 - e2 <= n)
+                    })
+                })
+            }
+        }
+    }
+
+    /// Token spans `[start, end)` of the positional hits of `lits`.
+    fn spans(&self, lits: &[u32], s: &mut Scratch) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        for &lit in lits {
+            let from = s.hits.partition_point(|h| h.lit < lit);
+            let to = s.hits.partition_point(|h| h.lit <= lit);
+            for i in from..to {
+                let at = s.hits[i].at;
+                if (at as usize) < s.tags_at {
+                    let start = token_index(s, at);
+                    out.push((start, start + self.lits[lit as usize].tokens));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn has_hit(hits: &[Hit], lit: u32) -> bool {
+    let i = hits.partition_point(|h| h.lit < lit);
+    hits.get(i).is_some_and(|h| h.lit == lit)
+}
+
+/// Index of the token whose leading space is at byte `at` of the stream.
+fn token_index(s: &mut Scratch, at: u32) -> u32 {
+    if !s.token_starts_ready {
+        s.token_starts.clear();
+        let bytes = &s.stream.as_bytes()[..s.tags_at];
+        // Every token is preceded by one space; the final space closes the last token.
+        for (i, &c) in bytes.iter().enumerate() {
+            if c == b' ' && i + 1 < bytes.len() {
+                s.token_starts.push(i as u32);
+            }
+        }
+        s.token_starts_ready = true;
+    }
+    s.token_starts.partition_point(|&p| p < at) as u32
+}
+
+/// Whether a hit of an `=` term at `at` is an occurrence with the diacritics it asks for.
+fn verify_unfolded(info: &LitInfo, at: u32, mention: &Mention, s: &mut Scratch) -> bool {
+    let Some(words) = &info.unfolded else {
+        return true;
+    };
+    if (at as usize) >= s.tags_at {
+        // A provider-extracted hashtag: one-word terms only.
+        let raw_tags = s.raw_tags.get_or_insert_with(|| {
+            mention
+                .hashtags
+                .iter()
+                .map(|t| query::normalize_term_unfolded(t).split(' ').collect())
+                .collect()
+        });
+        return words.len() == 1 && raw_tags.iter().any(|t| *t == words[0]);
+    }
+    let i = token_index(s, at) as usize;
+    let raw = s
+        .raw_tokens
+        .get_or_insert_with(|| query::unfolded_tokens(&mention.text));
+    match words.as_slice() {
+        [word] => raw
+            .get(i)
+            .is_some_and(|t| t == word || t.strip_prefix('#') == Some(word.as_str())),
+        _ => raw
+            .get(i..i + words.len())
+            .is_some_and(|toks| toks.iter().zip(words).all(|(t, w)| t == w)),
     }
 }
 

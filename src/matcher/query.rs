@@ -177,7 +177,7 @@ pub enum Field {
 
 /// A positive literal of a query: something a matching mention must contain (for some
 /// literal). See [`literals`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Literal {
     /// A term (one or more words); `fold_diacritics` as in [`Node::Term`].
     Term {
@@ -790,6 +790,20 @@ impl Doc {
                 doc.raw_tags.push(format!("{marker}{raw}"));
             }
         }
+        doc.fill_meta(mention);
+        doc
+    }
+
+    /// A document with `mention`'s metadata (language, source, author, site, references)
+    /// but no text: what [`Field`]s look at.
+    pub fn meta_of(mention: &Mention) -> Self {
+        let mut doc = Self::default();
+        doc.fill_meta(mention);
+        doc
+    }
+
+    fn fill_meta(&mut self, mention: &Mention) {
+        let doc = self;
         doc.lang = mention.lang.as_ref().map(|l| l.to_lowercase());
         doc.source = mention.source.to_lowercase();
         doc.author = mention
@@ -801,7 +815,6 @@ impl Doc {
         doc.site = mention.url.as_deref().and_then(url_host);
         doc.is_repost = mention.repost_of.is_some();
         doc.is_reply = mention.reply_to.is_some();
-        doc
     }
 }
 
@@ -822,29 +835,55 @@ fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_lowercase())
 }
 
-/// Whether `query` matches `doc`. A naive tree walk: the reference for faster matchers.
-pub fn eval(query: &Query, doc: &Doc) -> bool {
-    eval_node(&query.root, doc)
+/// Evaluation options shared by every query (from `[matching]` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// One-word terms and wildcards also match hashtags (`acme` matches `#acme`, `refund*`
+    /// matches `#refundnow`). Default true (`matching.keywords_match_hashtags`).
+    pub terms_match_hashtags: bool,
 }
 
-fn eval_node(node: &Node, doc: &Doc) -> bool {
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            terms_match_hashtags: true,
+        }
+    }
+}
+
+/// Whether `query` matches `doc` with the default [`Options`]. A naive tree walk: the
+/// reference for faster matchers.
+pub fn eval(query: &Query, doc: &Doc) -> bool {
+    eval_with(query, doc, &Options::default())
+}
+
+/// Whether `query` matches `doc` under `options`.
+pub fn eval_with(query: &Query, doc: &Doc, options: &Options) -> bool {
+    eval_node(&query.root, doc, options)
+}
+
+/// Whether `node` matches `doc` under `options` (see [`eval_with`]).
+pub fn eval_node(node: &Node, doc: &Doc, options: &Options) -> bool {
     match node {
         Node::Term { .. } | Node::Phrase(_) | Node::Prefix(_) => {
-            !occurrences(node, doc).is_empty() || matches_tag(node, doc)
+            !occurrences(node, doc, options).is_empty() || matches_tag(node, doc, options)
         }
         Node::Hashtag(t) => has_marked(doc, '#', t),
         Node::Handle(h) => has_marked(doc, '@', h),
         Node::Field(f) => eval_field(f, doc),
-        Node::And(items) => items.iter().all(|n| eval_node(n, doc)),
-        Node::Or(items) => items.iter().any(|n| eval_node(n, doc)),
-        Node::Not(inner) => !eval_node(inner, doc),
+        Node::And(items) => items.iter().all(|n| eval_node(n, doc, options)),
+        Node::Or(items) => items.iter().any(|n| eval_node(n, doc, options)),
+        Node::Not(inner) => !eval_node(inner, doc, options),
         Node::Near {
             left,
             right,
             n,
             ordered,
         } => {
-            let (a, b) = (occurrences(left, doc), occurrences(right, doc));
+            let (a, b) = (
+                occurrences(left, doc, options),
+                occurrences(right, doc, options),
+            );
             let n = *n as usize;
             a.iter().any(|&(s1, e1)| {
                 b.iter().any(|&(s2, e2)| {
@@ -861,7 +900,10 @@ fn has_marked(doc: &Doc, marker: char, body: &str) -> bool {
 }
 
 /// One-word terms and wildcards also match provider-extracted hashtags.
-fn matches_tag(node: &Node, doc: &Doc) -> bool {
+fn matches_tag(node: &Node, doc: &Doc, options: &Options) -> bool {
+    if !options.terms_match_hashtags {
+        return false;
+    }
     match node {
         Node::Term {
             text,
@@ -884,7 +926,8 @@ fn matches_tag(node: &Node, doc: &Doc) -> bool {
 }
 
 /// Token spans `[start, end)` where `node` (term, phrase, prefix or an OR of those) occurs.
-fn occurrences(node: &Node, doc: &Doc) -> Vec<(usize, usize)> {
+fn occurrences(node: &Node, doc: &Doc, options: &Options) -> Vec<(usize, usize)> {
+    let tags = options.terms_match_hashtags;
     match node {
         Node::Term {
             text,
@@ -898,10 +941,9 @@ fn occurrences(node: &Node, doc: &Doc) -> Vec<(usize, usize)> {
             let words: Vec<&str> = text.split(' ').collect();
             if let [word] = words.as_slice() {
                 // A one-word term also matches the hashtag.
-                let spans = tokens
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.as_str() == *word || t.strip_prefix('#') == Some(*word));
+                let spans = tokens.iter().enumerate().filter(|(_, t)| {
+                    t.as_str() == *word || (tags && t.strip_prefix('#') == Some(*word))
+                });
                 spans.map(|(i, _)| (i, i + 1)).collect()
             } else {
                 sequence(tokens, &words)
@@ -916,11 +958,19 @@ fn occurrences(node: &Node, doc: &Doc) -> Vec<(usize, usize)> {
             .iter()
             .enumerate()
             .filter(|(_, t)| {
-                !t.starts_with('@') && t.trim_start_matches('#').starts_with(p.as_str())
+                let body = if tags {
+                    t.strip_prefix('#').unwrap_or(t)
+                } else {
+                    t.as_str()
+                };
+                !body.starts_with(['@', '#']) && body.starts_with(p.as_str())
             })
             .map(|(i, _)| (i, i + 1))
             .collect(),
-        Node::Or(items) => items.iter().flat_map(|n| occurrences(n, doc)).collect(),
+        Node::Or(items) => items
+            .iter()
+            .flat_map(|n| occurrences(n, doc, options))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -937,7 +987,7 @@ fn sequence(tokens: &[String], words: &[&str]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-fn eval_field(field: &Field, doc: &Doc) -> bool {
+pub(crate) fn eval_field(field: &Field, doc: &Doc) -> bool {
     match field {
         Field::Lang(l) => doc.lang.as_deref().is_some_and(|d| {
             d == l
@@ -958,7 +1008,7 @@ fn eval_field(field: &Field, doc: &Doc) -> bool {
 // Unfolded tokens, for `=` terms
 
 /// Like [`normalize::normalize_term`] but lowercase only: diacritics are kept (NFC).
-fn normalize_term_unfolded(term: &str) -> String {
+pub(crate) fn normalize_term_unfolded(term: &str) -> String {
     unfolded_tokens(term)
         .iter()
         .map(|t| t.trim_start_matches(['#', '@']))
@@ -973,7 +1023,7 @@ fn normalize_term_unfolded(term: &str) -> String {
 /// its tokens line up with [`Doc::tokens`]. They could only differ in count for the rare
 /// letters whose compatibility decomposition contains a space (Arabic ligatures such as
 /// U+FDFA), which affects only `NEAR` over `=` terms.
-fn unfolded_tokens(text: &str) -> Vec<String> {
+pub(crate) fn unfolded_tokens(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let n = chars.len();
     let mut out = Vec::new();

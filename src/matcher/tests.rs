@@ -46,7 +46,7 @@ fn brands() -> Vec<BrandConfig> {
             "acme",
             &["acme plumbing"],
             &[
-                ("brand", kw(&["Acme", "Acme Corp"])),
+                ("brand", kw(&["acme", "acme corp"])),
                 (
                     "products",
                     TopicConfig {
@@ -65,7 +65,7 @@ fn brands() -> Vec<BrandConfig> {
                 ),
             ],
         ),
-        brand("nestle", &[], &[("brand", kw(&["Nestlé"]))]),
+        brand("nestle", &[], &[("brand", kw(&["nestle"]))]),
         brand("globex", &[], &[("brand", kw(&["globex"]))]),
     ]
 }
@@ -92,50 +92,50 @@ macro_rules! t {
 t!(
     plain_keyword,
     "I love acme!",
-    [("acme", ["brand"], ["Acme"])]
+    [("acme", ["brand"], ["acme"])]
 );
 t!(
     case_insensitive,
     "ACME rules",
-    [("acme", ["brand"], ["Acme"])]
+    [("acme", ["brand"], ["acme"])]
 );
 t!(whole_word_only, "acmeish and macme", []);
 t!(
     phrase,
     "Acme Corp reports",
-    [("acme", ["brand"], ["Acme", "Acme Corp"])]
+    [("acme", ["brand"], ["acme", "acme corp"])]
 );
 t!(
     diacritics_in_text,
     "Nestle cafe",
-    [("nestle", ["brand"], ["Nestlé"])]
+    [("nestle", ["brand"], ["nestle"])]
 );
 t!(
     diacritics_in_term,
     "NESTLÉ café",
-    [("nestle", ["brand"], ["Nestlé"])]
+    [("nestle", ["brand"], ["nestle"])]
 );
 t!(
     possessive,
     "Acme's new skates",
-    [("acme", ["brand"], ["Acme"])]
+    [("acme", ["brand"], ["acme"])]
 );
 t!(
     keyword_matches_hashtag,
     "so #acme",
-    [("acme", ["brand"], ["Acme"])]
+    [("acme", ["brand"], ["acme"])]
 );
 t!(keyword_not_in_longer_hashtag, "so #AcmeFail", []);
 t!(
     hashtag_rule,
     "#RocketSkates are fun",
-    [("acme", ["products"], ["#RocketSkates"])]
+    [("acme", ["products"], ["#rocketskates"])]
 );
 t!(hashtag_rule_not_plain_word, "rocketskates are fun", []);
 t!(
     handle_rule,
     "ping @acmehelp please",
-    [("acme", ["support"], ["@AcmeHelp"])]
+    [("acme", ["support"], ["@acmehelp"])]
 );
 t!(handle_is_not_keyword, "ping @acme please", []);
 t!(url_is_not_keyword, "see https://acme.com/deal", []);
@@ -143,25 +143,25 @@ t!(brand_exclusion, "Acme Plumbing fixed my sink", []);
 t!(
     topic_exclusion,
     "acme rocket skates at the roller derby",
-    [("acme", ["brand"], ["Acme"])]
+    [("acme", ["brand"], ["acme"])]
 );
 t!(
     two_brands,
     "globex vs acme",
     [
-        ("acme", ["brand"], ["Acme"]),
+        ("acme", ["brand"], ["acme"]),
         ("globex", ["brand"], ["globex"])
     ]
 );
 t!(
     cyrillic_neighbours,
     "Купил Acme вчера",
-    [("acme", ["brand"], ["Acme"])]
+    [("acme", ["brand"], ["acme"])]
 );
 t!(
     multi_topic,
     "acme rocket skates",
-    [("acme", ["brand", "products"], ["Acme", "rocket skates"])]
+    [("acme", ["brand", "products"], ["acme", "rocket skates"])]
 );
 // Phrases are token sequences: punctuation between the words does not break them.
 t!(
@@ -185,6 +185,7 @@ fn entity_hashtags_and_handles_match() {
 fn hashtag_option_off() {
     let opts = MatchingConfig {
         keywords_match_hashtags: false,
+        ..Default::default()
     };
     let m = Matcher::new(&brands(), &opts).unwrap();
     assert!(m.matches(&mention("#acme")).is_empty());

@@ -31,7 +31,31 @@ fn term(text: &str) -> Node {
     }
 }
 
-/// `t!(name, query, [texts that match], [texts that do not])`.
+/// Whether the compiled one-pass [`Matcher`](crate::matcher::Matcher) matches `m` with one
+/// topic whose query is `src`: every table case below checks it against [`eval`].
+fn compiled(src: &str, m: &Mention) -> bool {
+    use crate::config::{BrandConfig, MatchingConfig, TopicConfig};
+    let brand = BrandConfig {
+        id: "b".into(),
+        name: None,
+        exclude: vec![],
+        topics: [(
+            "t".to_string(),
+            TopicConfig {
+                query: Some(src.into()),
+                ..TopicConfig::default()
+            },
+        )]
+        .into_iter()
+        .collect(),
+    };
+    let matcher = crate::matcher::Matcher::new(&[brand], &MatchingConfig::default())
+        .unwrap_or_else(|e| panic!("{src:?}: {e}"));
+    !matcher.matches(m).is_empty()
+}
+
+/// `t!(name, query, [texts that match], [texts that do not])`: checked with the reference
+/// evaluator and with the compiled matcher.
 macro_rules! t {
     ($name:ident, $query:expr, [$($yes:expr),* $(,)?], [$($no:expr),* $(,)?]) => {
         #[test]
@@ -39,6 +63,8 @@ macro_rules! t {
             let query = q($query);
             $(assert!(eval(&query, &Doc::from_text($yes)), "{:?} should match {:?}", $query, $yes);)*
             $(assert!(!eval(&query, &Doc::from_text($no)), "{:?} should not match {:?}", $query, $no);)*
+            $(assert!(compiled($query, &mention($yes)), "compiled {:?} should match {:?}", $query, $yes);)*
+            $(assert!(!compiled($query, &mention($no)), "compiled {:?} should not match {:?}", $query, $no);)*
         }
     };
 }
@@ -307,6 +333,7 @@ fn fields() {
     ];
     for (src, want) in cases {
         assert_eq!(eval(&q(src), &doc), want, "{src}");
+        assert_eq!(compiled(src, &m), want, "compiled {src}");
     }
 }
 
@@ -324,6 +351,7 @@ fn provider_tags_match_without_position() {
         ("acmefail NEAR/5 post", false),
     ] {
         assert_eq!(eval(&q(src), &doc), want, "{src}");
+        assert_eq!(compiled(src, &m), want, "compiled {src}");
     }
 }
 
