@@ -129,11 +129,45 @@ Example:\n  brandpulse demo --duration 60s"
         #[arg(long, value_enum)]
         scorer: Option<ScorerKind>,
     },
+    /// Brand rules: validate them, or try them on sample mentions before deploying.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Validate a config file and print a summary, without connecting to anything.
     Check {
         /// Config file.
         #[arg(short, long)]
         config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Parse and compile every brand's rules; print a summary per brand and topic.
+    #[command(
+        after_help = "Exit codes: 0 ok, 64 when a rule is invalid (the message names the field, the position in the query and the reason).\n\n\
+Example:\n  brandpulse rules check --config brands.toml"
+    )]
+    Check {
+        /// Config file with the [[brands]].
+        #[arg(short, long, env = "BRANDPULSE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Match each stdin line against the rules; print one JSON line per input line.
+    #[command(
+        after_help = "Output: {\"line\": n, \"matches\": [{\"brand\": ..., \"topics\": [...], \"terms\": [...]}]} per non-blank line;\n\
+a line that does not decode gets \"matches\": [] and an \"error\". A summary goes to stderr.\n\
+Exit codes: 0 ok, 65 when some lines did not decode, 64 bad config.\n\n\
+Example:\n  echo 'Acme refund please #fail' | brandpulse rules test --config brands.toml"
+    )]
+    Test {
+        /// Config file with the [[brands]].
+        #[arg(short, long, env = "BRANDPULSE_CONFIG")]
+        config: PathBuf,
+        /// What each stdin line is.
+        #[arg(long, value_enum, default_value_t = offline::RulesInput::Text)]
+        format: offline::RulesInput,
     },
 }
 
@@ -321,6 +355,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Rules { command } => rules(command),
         Command::Check { config } => {
             let path = config;
             let config = Config::load(&path)?;
@@ -348,28 +383,95 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     .unwrap_or_else(score::transformer::default_model_dir)
                     .display()
             );
-            for brand in &config.brands {
-                let terms: usize = brand
-                    .topics
-                    .values()
-                    .map(|t| t.keywords.len() + t.hashtags.len() + t.handles.len())
-                    .sum();
-                println!(
-                    "  brand {}: {} topic(s) [{}], {} term(s), {} exclusion(s)",
-                    brand.id,
-                    brand.topics.len(),
-                    brand.topics.keys().cloned().collect::<Vec<_>>().join(", "),
-                    terms,
-                    brand.exclude.len()
-                        + brand
-                            .topics
-                            .values()
-                            .map(|t| t.exclude.len())
-                            .sum::<usize>()
-                );
-            }
-            println!("  compiled: {} pattern(s)", matcher.pattern_count());
+            print_brands(&config)?;
+            let st = matcher.stats();
+            println!(
+                "  compiled: {} topic(s), {} literal(s), {} pattern(s)",
+                st.topics, st.literals, st.patterns
+            );
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints one line per brand and one per topic (its query's terms and operators).
+fn print_brands(config: &Config) -> anyhow::Result<()> {
+    let limits = config.matching.limits();
+    for brand in &config.brands {
+        println!(
+            "  brand {}{}: {} topic(s)",
+            brand.id,
+            brand
+                .name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+            brand.topics.len()
+        );
+        for (name, topic) in &brand.topics {
+            let node = brandpulse::matcher::topic_query(brand, name, topic, &limits)?;
+            println!(
+                "    {name}: {}",
+                brandpulse::matcher::TopicSummary::of(&node)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn rules(command: RulesCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RulesCommand::Check { config: path } => {
+            let config = Config::load(&path)?;
+            config.validate_brands_present()?;
+            let started = std::time::Instant::now();
+            let matcher = Matcher::new(&config.brands, &config.matching)?;
+            let elapsed = started.elapsed();
+            let st = matcher.stats();
+            println!(
+                "{}: ok: {} brand(s), {} topic(s), {} literal(s), {} automaton pattern(s), compiled in {:.1} ms",
+                path.display(),
+                st.brands,
+                st.topics,
+                st.literals,
+                st.patterns,
+                elapsed.as_secs_f64() * 1e3
+            );
+            print_brands(&config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Test {
+            config: path,
+            format,
+        } => {
+            let config = Config::load(&path)?;
+            config.validate_brands_present()?;
+            let matcher = Matcher::new(&config.brands, &config.matching)?;
+            let decoder = match format {
+                offline::RulesInput::Text => None,
+                offline::RulesInput::Canonical => Some(Decoder::new(
+                    InputFormat::Canonical,
+                    config.pipeline.max_text_bytes,
+                )),
+                offline::RulesInput::TwitterV1 => Some(Decoder::new(
+                    InputFormat::TwitterV1,
+                    config.pipeline.max_text_bytes,
+                )),
+            };
+            let stdin = std::io::stdin().lock();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let summary = offline::rules_test(
+                BufReader::new(stdin),
+                &mut stdout,
+                decoder.as_ref(),
+                &matcher,
+            )?;
+            eprintln!("{summary}");
+            Ok(if summary.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_DATAERR)
+            })
         }
     }
 }

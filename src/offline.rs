@@ -238,3 +238,97 @@ fn score_flush(
     pending.clear();
     Ok(n)
 }
+
+/// Input of `brandpulse rules test`: plain text lines or mentions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RulesInput {
+    /// Each line is a mention's text.
+    #[default]
+    Text,
+    /// Canonical mention JSON.
+    Canonical,
+    /// Twitter API v1.1 tweet JSON.
+    #[value(name = "twitter-v1")]
+    TwitterV1,
+}
+
+/// One line of `rules test` output.
+#[derive(Debug, Serialize)]
+struct RulesTestLine<'a> {
+    line: u64,
+    matches: &'a [crate::mention::BrandMatch],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// `brandpulse rules test`: one JSON line per non-blank input line,
+/// `{"line": n, "matches": [{"brand", "topics", "terms"}]}`; a line that does not decode gets
+/// `"matches": []` and an `"error"`, and is counted as rejected.
+///
+/// # Errors
+/// [`OfflineError`] on I/O failure.
+pub fn rules_test(
+    input: impl BufRead,
+    out: &mut impl Write,
+    decoder: Option<&Decoder>,
+    matcher: &Matcher,
+) -> Result<Summary, OfflineError> {
+    let mut summary = Summary::default();
+    let mut scratch = crate::matcher::Scratch::default();
+    for (i, line) in input.split(b'\n').enumerate() {
+        let mut line = line?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        summary.lines += 1;
+        let decoded = match decoder {
+            Some(d) => d
+                .decode(Some(&line))
+                .map_err(|e| format!("{}: {e}", e.reason())),
+            None => Ok(text_mention(&String::from_utf8_lossy(&line))),
+        };
+        let (matches, error) = match decoded {
+            Ok(mention) => (matcher.matches_with(&mention, &mut scratch), None),
+            Err(e) => {
+                summary.rejected += 1;
+                (Vec::new(), Some(e))
+            }
+        };
+        if !matches.is_empty() {
+            summary.matched += 1;
+            summary.outputs += matches.len() as u64;
+        }
+        serde_json::to_writer(
+            &mut *out,
+            &RulesTestLine {
+                line: i as u64 + 1,
+                matches: &matches,
+                error,
+            },
+        )?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(summary)
+}
+
+fn text_mention(text: &str) -> Mention {
+    Mention {
+        id: String::new(),
+        text: text.to_string(),
+        created_at: Utc::now(),
+        source: "text".into(),
+        lang: None,
+        author: None,
+        url: None,
+        engagement: None,
+        reply_to: None,
+        repost_of: None,
+        quote_of: None,
+        hashtags: Vec::new(),
+        user_mentions: Vec::new(),
+    }
+}

@@ -46,6 +46,10 @@ fn every_subcommand_has_help() {
         &["score"],
         &["demo"],
         &["check"],
+        &["rules"],
+        &["rules", "check"],
+        &["rules", "test"],
+        &["eval"],
     ] {
         let mut args: Vec<&str> = sub.to_vec();
         args.push("--help");
@@ -79,7 +83,13 @@ fn check_prints_a_summary() {
     let cfg = config_file(CONFIG);
     let out = brandpulse(&["check", "--config", cfg.path().to_str().unwrap()], b"");
     assert!(out.status.success());
-    assert!(text(&out.stdout).contains("brand acme-coffee: 1 topic(s) [brand], 4 term(s)"));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("brand acme-coffee: 1 topic(s)"), "{stdout}");
+    assert!(
+        stdout
+            .contains("brand: 4 term(s) [acme coffee, acme roastery, #acmeroastery, @acmecoffee]"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -253,5 +263,128 @@ fn demo_streams_through_the_pipeline_and_stops() {
             .unwrap_or_default()
             .starts_with("progress: consumed="),
         "{out}"
+    );
+}
+
+const RULES: &str = r##"
+[[brands]]
+id = "acme"
+exclude = ["acme plumbing"]
+[brands.topics.brand]
+keywords = ["Acme"]
+[brands.topics.complaints]
+query = 'acme AND (refund* OR "money back" OR broken NEAR/2 skates) -is:repost'
+[[brands]]
+id = "nestle"
+[brands.topics.brand]
+query = 'Nestlé OR #nestle'
+"##;
+
+#[test]
+fn rules_check_prints_a_summary_per_brand_and_topic() {
+    let cfg = config_file(RULES);
+    let out = brandpulse(
+        &["rules", "check", "--config", cfg.path().to_str().unwrap()],
+        b"",
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("ok: 2 brand(s), 3 topic(s)"), "{stdout}");
+    assert!(stdout.contains("brand acme: 2 topic(s)"), "{stdout}");
+    assert!(
+        stdout.contains("complaints: 5 term(s) [acme, refund*, \"money back\", broken, skates], 1 excluded, 1 NEAR, 1 field filter(s)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn rules_check_names_the_query_position_and_reason() {
+    let bad = RULES.replace("broken NEAR/2 skates", "broken NEAR/2");
+    let cfg = config_file(&bad);
+    let out = brandpulse(
+        &["rules", "check", "--config", cfg.path().to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(64));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("brands[0].topics.complaints.query") && err.contains("at position"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rules_test_prints_one_json_line_per_input() {
+    let cfg = config_file(RULES);
+    let input = "Acme: refund please\nmy ACME skates are broken\n\nAcme Plumbing refund\nNESTLÉ café\nnothing\n";
+    let out = brandpulse(
+        &["rules", "test", "--config", cfg.path().to_str().unwrap()],
+        input.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want = serde_json::json!([
+        {"line": 1, "matches": [{"brand": "acme", "topics": ["brand", "complaints"], "terms": ["acme", "refund*"]}]},
+        {"line": 2, "matches": [{"brand": "acme", "topics": ["brand", "complaints"], "terms": ["acme", "broken", "skates"]}]},
+        {"line": 4, "matches": []},
+        {"line": 5, "matches": [{"brand": "nestle", "topics": ["brand"], "terms": ["nestle"]}]},
+        {"line": 6, "matches": []},
+    ]);
+    assert_eq!(serde_json::Value::Array(lines), want);
+    assert!(
+        text(&out.stderr).contains("lines=5 matched=3"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn rules_test_reads_twitter_and_reports_bad_lines() {
+    let cfg = config_file(
+        r#"
+[[brands]]
+id = "acme-coffee"
+[brands.topics.launch]
+query = 'kyoto NEAR/1 "cold brew"'
+[brands.topics.originals]
+query = 'kyoto -is:repost'
+"#,
+    );
+    let tweet = std::fs::read_to_string("tests/data/twitter/retweet.json").unwrap();
+    let input = format!("{}\nnot json\n", tweet.trim());
+    let out = brandpulse(
+        &[
+            "rules",
+            "test",
+            "--config",
+            cfg.path().to_str().unwrap(),
+            "--format",
+            "twitter-v1",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(65), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A retweet: `-is:repost` rules `originals` out; `launch` still matches.
+    assert_eq!(
+        lines[0]["matches"][0]["topics"],
+        serde_json::json!(["launch"]),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1]["matches"], serde_json::json!([]));
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid_json"),
+        "{}",
+        lines[1]
     );
 }

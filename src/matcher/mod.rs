@@ -691,3 +691,84 @@ fn verify_unfolded(info: &LitInfo, at: u32, mention: &Mention, s: &mut Scratch) 
 
 #[cfg(test)]
 mod tests;
+
+/// What a topic's query looks at, for `brandpulse rules check`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicSummary {
+    /// Positive literals in query form (any of them makes the topic a candidate).
+    pub positive: Vec<String>,
+    /// Literals under a `NOT` (exclusions).
+    pub negative: usize,
+    /// `NEAR` / `ONEAR` operators.
+    pub near: usize,
+    /// Field filters.
+    pub fields: usize,
+}
+
+impl TopicSummary {
+    /// Summarises `node` (see [`topic_query`]).
+    pub fn of(node: &Node) -> Self {
+        fn walk(node: &Node, negated: bool, s: &mut TopicSummary) {
+            let lit = match node {
+                Node::Term {
+                    text,
+                    fold_diacritics,
+                } => Literal::Term {
+                    text: text.clone(),
+                    fold_diacritics: *fold_diacritics,
+                },
+                Node::Phrase(w) => Literal::Phrase(w.clone()),
+                Node::Prefix(p) => Literal::Prefix(p.clone()),
+                Node::Hashtag(t) => Literal::Hashtag(t.clone()),
+                Node::Handle(h) => Literal::Handle(h.clone()),
+                Node::Field(_) => {
+                    s.fields += 1;
+                    return;
+                }
+                Node::And(items) | Node::Or(items) => {
+                    items.iter().for_each(|n| walk(n, negated, s));
+                    return;
+                }
+                Node::Not(inner) => return walk(inner, !negated, s),
+                Node::Near { left, right, .. } => {
+                    s.near += 1;
+                    walk(left, negated, s);
+                    walk(right, negated, s);
+                    return;
+                }
+            };
+            if negated {
+                s.negative += 1;
+            } else {
+                let d = literal_display(&lit);
+                if !s.positive.contains(&d) {
+                    s.positive.push(d);
+                }
+            }
+        }
+        let mut s = Self::default();
+        walk(node, false, &mut s);
+        s
+    }
+}
+
+impl std::fmt::Display for TopicSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} term(s) [{}]",
+            self.positive.len(),
+            self.positive.join(", ")
+        )?;
+        if self.negative > 0 {
+            write!(f, ", {} excluded", self.negative)?;
+        }
+        if self.near > 0 {
+            write!(f, ", {} NEAR", self.near)?;
+        }
+        if self.fields > 0 {
+            write!(f, ", {} field filter(s)", self.fields)?;
+        }
+        Ok(())
+    }
+}
