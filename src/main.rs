@@ -45,7 +45,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the service: consume the configured topics until SIGINT/SIGTERM.
-    #[command(after_help = "Exit codes: 0 clean shutdown, 1 runtime failure, 64 bad config.")]
+    #[command(
+        after_help = "Signals: SIGINT/SIGTERM drain and stop; SIGHUP reloads the rules ([matching] and [[brands]]) from the\n\
+config file, which is also polled for changes every `matching.reload_poll`. A bad reload keeps the old rules.\n\n\
+Exit codes: 0 clean shutdown, 1 runtime failure, 64 bad config."
+    )]
     Run {
         /// Config file (TOML). See the README's configuration reference.
         #[arg(short, long, env = "BRANDPULSE_CONFIG")]
@@ -228,17 +232,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run {
-            config,
+            config: config_path,
             instance_id,
         } => {
-            let mut config = Config::load(&config)?;
+            let mut config = Config::load(&config_path)?;
             if instance_id.is_some() {
                 config.kafka.instance_id = instance_id;
                 config.validate()?;
             }
             config.validate_for_run()?;
             let scorer = make_scorer(config.scoring.scorer, &config.scoring)?;
-            runtime()?.block_on(run_service(config, scorer))?;
+            runtime()?.block_on(run_service(config, config_path, scorer))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Process {
@@ -476,7 +480,11 @@ fn rules(command: RulesCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn run_service(config: Config, scorer: Box<dyn Scorer>) -> anyhow::Result<()> {
+async fn run_service(
+    config: Config,
+    config_path: PathBuf,
+    scorer: Box<dyn Scorer>,
+) -> anyhow::Result<()> {
     let registry = prometheus::Registry::new();
     let metrics = Metrics::new(&registry)?;
     let health = Arc::new(Health::default());
@@ -491,7 +499,15 @@ async fn run_service(config: Config, scorer: Box<dyn Scorer>) -> anyhow::Result<
     .await?;
     tracing::info!(%addr, "serving /metrics /healthz /readyz");
     let server = tokio::spawn(server);
-    let result = pipeline::run(&config, scorer, metrics, health, shutdown).await;
+    let result = pipeline::run_reloadable(
+        &config,
+        Some(&config_path),
+        scorer,
+        metrics,
+        health,
+        shutdown,
+    )
+    .await;
     trigger.fire();
     let _ = server.await;
     result?;

@@ -23,6 +23,7 @@ use crate::emit::offsets::{OffsetTracker, TopicPartition};
 use crate::emit::DeadLetter;
 use crate::ingest::kafka::{self as ingest_kafka, IngestContext, IngestSettings};
 use crate::ingest::{Decoder, InputFormat};
+use crate::matcher::reload::{self, Rules};
 use crate::matcher::Matcher;
 use crate::mention::{MatchedMention, Mention, ScoredMention};
 use crate::score::stage::{self, ScoreStage};
@@ -139,12 +140,14 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
 }
 
 async fn run_matcher(
-    matcher: Arc<Matcher>,
+    rules: Arc<Rules>,
     mut rx: mpsc::Receiver<Vec<Ingested>>,
     tx: mpsc::Sender<Vec<Matched>>,
     metrics: Metrics,
 ) {
     while let Some(batch) = rx.recv().await {
+        // One rule set per batch: a reload takes effect between batches.
+        let matcher = rules.current();
         // Matching is a few microseconds per mention: cheap enough for an async worker.
         let out = match_batch(&matcher, batch, &metrics);
         if tx.send(out).await.is_err() {
@@ -190,7 +193,8 @@ impl rdkafka::client::ClientContext for OutputContext {
     }
 }
 
-/// Runs the whole pipeline until `shutdown` fires, then drains.
+/// Runs the whole pipeline until `shutdown` fires, then drains. The rules are fixed; see
+/// [`run_reloadable`] for live reloads.
 ///
 /// # Errors
 /// [`PipelineError`] when a client cannot be created, a stage fails, or the drain times out.
@@ -201,7 +205,23 @@ pub async fn run(
     health: Arc<Health>,
     shutdown: Shutdown,
 ) -> Result<(), PipelineError> {
-    let matcher = Arc::new(Matcher::new(&config.brands, &config.matching)?);
+    run_reloadable(config, None, scorer, metrics, health, shutdown).await
+}
+
+/// Like [`run`]; with `config_path`, the rules (`[matching]`, `[[brands]]`) are reloaded
+/// from that file on SIGHUP and when it changes (see [`crate::matcher::reload`]).
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_reloadable(
+    config: &Config,
+    config_path: Option<&std::path::Path>,
+    scorer: Box<dyn Scorer>,
+    metrics: Metrics,
+    health: Arc<Health>,
+    shutdown: Shutdown,
+) -> Result<(), PipelineError> {
+    let matcher = Matcher::new(&config.brands, &config.matching)?;
     metrics.register_brands(matcher.brand_ids());
     tracing::info!(
         brands = matcher.brand_count(),
@@ -243,7 +263,17 @@ pub async fn run(
         metrics.clone(),
         shutdown,
     ));
-    let matcher_task = tokio::spawn(run_matcher(matcher, ingest_rx, match_tx, metrics.clone()));
+    let rules = Rules::new(matcher);
+    if let Some(path) = config_path {
+        tokio::spawn(reload::watch(
+            rules.clone(),
+            path.to_path_buf(),
+            config.matching.reload_poll,
+            metrics.clone(),
+            drain_signal.clone(),
+        ));
+    }
+    let matcher_task = tokio::spawn(run_matcher(rules, ingest_rx, match_tx, metrics.clone()));
     let mut score_stage = ScoreStage::new(scorer, config.scoring.cache_entries);
     if config.scoring.fallback_backlog > 0
         && config.scoring.scorer != crate::config::ScorerKind::Lexicon

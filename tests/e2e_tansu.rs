@@ -11,8 +11,7 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,13 +21,6 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 
 use common::*;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 fn tansu_bin() -> PathBuf {
     PathBuf::from(std::env::var("TANSU_BIN").expect(
@@ -206,17 +198,6 @@ impl Service {
     }
 }
 
-fn http_get(port: u16, path: &str) -> String {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let _ = write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
-    let mut body = String::new();
-    let _ = s.read_to_string(&mut body);
-    body
-}
-
 fn write_config(dir: &Path, brokers: &str, metrics_port: u16) -> PathBuf {
     let text = config_toml(
         brokers,
@@ -231,14 +212,6 @@ fn write_config(dir: &Path, brokers: &str, metrics_port: u16) -> PathBuf {
     let path = dir.join("brandpulse.toml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn mentions(range: std::ops::Range<usize>) -> Vec<Input<'static>> {

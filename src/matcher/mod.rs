@@ -29,6 +29,7 @@
 
 pub mod normalize;
 pub mod query;
+pub mod reload;
 
 use std::collections::HashMap;
 

@@ -100,6 +100,11 @@ impl ScoreStage {
         }
     }
 
+    /// Whether a fallback scorer is configured (degraded mode is possible).
+    pub fn has_fallback(&self) -> bool {
+        self.fallback.is_some()
+    }
+
     /// Adds the scorer used in degraded mode (when the primary one falls behind).
     pub fn with_fallback(mut self, fallback: Box<dyn Scorer>) -> Self {
         let info = fallback.info();
@@ -312,7 +317,8 @@ pub fn spawn(
         .spawn(move || {
             let mut was_degraded = false;
             while let Some(batch) = rx.blocking_recv() {
-                let degraded = fallback_backlog > 0 && rx.len() > fallback_backlog;
+                let degraded =
+                    stage.has_fallback() && fallback_backlog > 0 && rx.len() > fallback_backlog;
                 if degraded != was_degraded {
                     metrics.score_degraded_mode.set(i64::from(degraded));
                     if degraded {

@@ -83,6 +83,12 @@ pub struct Metrics {
     pub kafka_errors: IntCounterVec,
     /// 1 when the service is consuming with partitions assigned or waiting for them.
     pub up: IntGauge,
+    /// Rule reloads by result (`ok`, `error`).
+    pub rules_reloads: IntCounterVec,
+    /// Brands in the rules in force.
+    pub rules_brands: IntGauge,
+    /// Unix time at which the rules in force were loaded.
+    pub rules_loaded_at: prometheus::Gauge,
 }
 
 impl Metrics {
@@ -202,8 +208,26 @@ impl Metrics {
                 &["client"],
             )?,
             up: IntGauge::new("brandpulse_up", "1 while the pipeline is running.")?,
+            rules_reloads: IntCounterVec::new(
+                Opts::new(
+                    "brandpulse_rules_reloads_total",
+                    "Rule reloads (SIGHUP or config file change) by result: ok, or error (old rules kept).",
+                ),
+                &["result"],
+            )?,
+            rules_brands: IntGauge::new(
+                "brandpulse_rules_brands",
+                "Brands in the rules in force.",
+            )?,
+            rules_loaded_at: prometheus::Gauge::new(
+                "brandpulse_rules_loaded_timestamp_seconds",
+                "Unix time at which the rules in force were loaded.",
+            )?,
         };
         registry.register(Box::new(m.brand_mentions.clone()))?;
+        registry.register(Box::new(m.rules_reloads.clone()))?;
+        registry.register(Box::new(m.rules_brands.clone()))?;
+        registry.register(Box::new(m.rules_loaded_at.clone()))?;
         registry.register(Box::new(m.brand_sentiment.clone()))?;
         registry.register(Box::new(m.brand_reach.clone()))?;
         registry.register(Box::new(m.consumed.clone()))?;
@@ -230,6 +254,9 @@ impl Metrics {
         }
         for client in ["consumer", "producer"] {
             m.kafka_errors.with_label_values(&[client]);
+        }
+        for result in ["ok", "error"] {
+            m.rules_reloads.with_label_values(&[result]);
         }
         Ok(m)
     }
