@@ -58,6 +58,16 @@ fn brands_by_mention(
     out
 }
 
+/// Kills the service if the test fails half-way.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn reloads(port: u16, result: &str) -> f64 {
     metric(
         &http_get(port, "/metrics"),
@@ -90,14 +100,15 @@ async fn rules_reload_on_file_change_and_sighup_without_losing_mentions() {
     );
     write(&path, &base);
     let log = std::fs::File::create(dir.path().join("brandpulse.log")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_brandpulse"))
+    let child = Command::new(env!("CARGO_BIN_EXE_brandpulse"))
         .args(["run", "--config", path.to_str().unwrap()])
         .env("RUST_LOG", "info,librdkafka=warn,rdkafka=warn")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
         .expect("start brandpulse");
-    let pid = child.id().to_string();
+    let mut child = KillOnDrop(child);
+    let pid = child.0.id().to_string();
     let log_text =
         || std::fs::read_to_string(dir.path().join("brandpulse.log")).unwrap_or_default();
 
@@ -181,6 +192,6 @@ async fn rules_reload_on_file_change_and_sighup_without_losing_mentions() {
 
     let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = child.0.wait().unwrap();
     assert!(exit.success(), "exit {exit:?}: {}", log_text());
 }
