@@ -3,13 +3,16 @@
 #               in-process broker with sample data
 #   make test   set up what the tests need (model, tansu broker, libtorch), then run every
 #               check and test
-# Both are idempotent: set-up is cached under $(BRANDPULSE_CACHE).
+#   make fuzz   fuzz the brand query parser for $(FUZZ_SECONDS) s (default 30; cargo-fuzz,
+#               stable Rust); fails on a crash
+# All are idempotent: set-up is cached under $(BRANDPULSE_CACHE).
 
 BRANDPULSE_CACHE ?= $(HOME)/.cache/brandpulse
 export BRANDPULSE_CACHE
 DEMO_ARGS ?=
+FUZZ_SECONDS ?= 30
 
-.PHONY: demo test build model bench lint
+.PHONY: demo test build model bench lint fuzz
 
 demo: build model
 	./target/release/brandpulse demo $(DEMO_ARGS)
@@ -32,3 +35,6 @@ lint:
 
 bench:
 	cargo bench --locked
+
+fuzz:
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)

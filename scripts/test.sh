@@ -22,6 +22,10 @@ cargo clippy --all-targets --locked -- -D warnings
 step "unit, integration (MockCluster) and end-to-end (tansu) tests"
 cargo test --locked -- --include-ignored
 
+# cargo-fuzz on stable (installed once); the first run also builds fuzz/target (~5 min).
+step "fuzz the query parser for 30 s (longer: make fuzz FUZZ_SECONDS=300)"
+bash scripts/fuzz.sh 30
+
 step "rust-bert backend (libtorch 2.4 from PyPI wheels, built once)"
 (
   eval "$(bash scripts/setup-libtorch.sh --env)"   # LIBTORCH, LIBTORCH_CXX11_ABI=0, LD_LIBRARY_PATH
