@@ -13,9 +13,11 @@
 //!    words, or word starts for wildcards. A mention is scanned once, whatever the number of
 //!    brands.
 //! 2. **Boolean part, for candidates only.** Every query has at least one positive literal
-//!    (the parser rejects queries that could match without one), so only the queries of the
-//!    positive literals found are evaluated, over the literal hits (with token positions for
-//!    `NEAR`) and the mention's metadata for field filters. A mention with no literal hit
+//!    (the parser rejects queries that could match without one), so each query gets a
+//!    *cover*: a set of its literals one of which every match contains (for `a AND b`, the
+//!    side whose literals fewer queries share; for `a OR b`, both sides'). Only the queries
+//!    covered by the literals found are evaluated, over the literal hits (with token positions
+//!    for `NEAR`) and the mention's metadata for field filters. A mention with no literal hit
 //!    costs one tokenisation and one scan.
 //!
 //! The result is, by construction, what the naive per-query evaluator [`query::eval_with`]
@@ -451,10 +453,6 @@ impl Matcher {
                 let node = topic_query(brand, name, topic, &limits)?;
                 let mut positive = Vec::new();
                 let root = b.node(&node, false, &mut positive);
-                let qid = queries.len() as u32;
-                for &lit in &positive {
-                    b.lits[lit as usize].queries.push(qid);
-                }
                 queries.push(CompiledQuery {
                     brand: bi as u32,
                     topic: ti as u32,
@@ -467,6 +465,24 @@ impl Matcher {
                 id: brand.id.clone(),
                 topics,
             });
+        }
+        // Triggers: each query is a candidate only when one of its cover literals hits (see
+        // `cover`). Covers prefer rare literals, so `acme AND refund*` waits for `acme`, not
+        // for the `refund*` that a thousand brands' complaint topics share.
+        let mut freq = vec![0u32; b.lits.len()];
+        for q in &queries {
+            for &lit in &q.positive {
+                freq[lit as usize] += 1;
+            }
+        }
+        for (qid, q) in queries.iter().enumerate() {
+            let triggers = cover(&q.root, &freq).unwrap_or_else(|| q.positive.clone());
+            for lit in triggers {
+                let qs = &mut b.lits[lit as usize].queries;
+                if qs.last() != Some(&(qid as u32)) {
+                    qs.push(qid as u32);
+                }
+            }
         }
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
@@ -636,6 +652,38 @@ impl Matcher {
             }
         }
         out
+    }
+}
+
+/// A set of positive literals one of which every match of `node` contains (`None` when
+/// there is no such set, e.g. for `NOT x` or a field). For an AND, the operand whose cover
+/// is cheapest (fewest queries sharing its literals) is enough.
+fn cover(node: &CNode, freq: &[u32]) -> Option<Vec<u32>> {
+    let cost = |c: &[u32]| -> u64 { c.iter().map(|&l| u64::from(freq[l as usize])).sum() };
+    match node {
+        CNode::Lit(id) => Some(vec![*id]),
+        CNode::Field(_) | CNode::Not(_) => None,
+        CNode::Or(items) => {
+            let mut out = Vec::new();
+            for n in items {
+                out.extend(cover(n, freq)?);
+            }
+            out.sort_unstable();
+            out.dedup();
+            Some(out)
+        }
+        CNode::And(items) => items
+            .iter()
+            .filter_map(|n| cover(n, freq))
+            .min_by_key(|c| (cost(c), c.len())),
+        CNode::Near { left, right, .. } => Some(
+            if cost(left) <= cost(right) {
+                left
+            } else {
+                right
+            }
+            .clone(),
+        ),
     }
 }
 
