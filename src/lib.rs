@@ -44,6 +44,7 @@
 //! record (scored mentions or its dead letter) has been acknowledged by Kafka. A crash
 //! re-delivers what was in flight; downstream deduplicates on `(mention_id, brand)`.
 
+pub mod alert;
 pub mod config;
 pub mod demo;
 pub mod emit;

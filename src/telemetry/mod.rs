@@ -89,6 +89,20 @@ pub struct Metrics {
     pub rules_brands: IntGauge,
     /// Unix time at which the rules in force were loaded.
     pub rules_loaded_at: prometheus::Gauge,
+    /// 1 while a spike alert is active, per brand, kind and severity.
+    pub alert_active: IntGaugeVec,
+    /// Observed count of the last closed window per brand and kind.
+    pub alert_observed: prometheus::GaugeVec,
+    /// Expected count of the last closed window per brand and kind.
+    pub alert_expected: prometheus::GaugeVec,
+    /// Alert events by kind and state (`fired`, `resolved`).
+    pub alert_events: IntCounterVec,
+    /// Scored mentions that arrived after their window had closed.
+    pub alert_late: IntCounter,
+    /// Checkpoint flushes by result.
+    pub alert_checkpoints: IntCounterVec,
+    /// Brand states restored from the checkpoint topic.
+    pub alert_restored: IntCounter,
 }
 
 impl Metrics {
@@ -223,9 +237,59 @@ impl Metrics {
                 "brandpulse_rules_loaded_timestamp_seconds",
                 "Unix time at which the rules in force were loaded.",
             )?,
+            alert_active: IntGaugeVec::new(
+                Opts::new(
+                    "brandpulse_alert_active",
+                    "1 while a spike alert is active for the brand (kind: volume or negative; severity: warning or critical).",
+                ),
+                &["brand", "kind", "severity"],
+            )?,
+            alert_observed: prometheus::GaugeVec::new(
+                Opts::new(
+                    "brandpulse_alert_observed",
+                    "Last closed window: observed mentions (kind=volume) or negative mentions (kind=negative).",
+                ),
+                &["brand", "kind"],
+            )?,
+            alert_expected: prometheus::GaugeVec::new(
+                Opts::new(
+                    "brandpulse_alert_expected",
+                    "Last closed window: expected count under the brand's seasonal baseline.",
+                ),
+                &["brand", "kind"],
+            )?,
+            alert_events: IntCounterVec::new(
+                Opts::new(
+                    "brandpulse_alert_events_total",
+                    "Alert events written to the alerts topic, by kind and state (fired, resolved).",
+                ),
+                &["kind", "state"],
+            )?,
+            alert_late: IntCounter::new(
+                "brandpulse_alert_late_total",
+                "Scored mentions that reached the alert stage after their window had closed (not counted).",
+            )?,
+            alert_checkpoints: IntCounterVec::new(
+                Opts::new(
+                    "brandpulse_alert_checkpoints_total",
+                    "Alert state checkpoint flushes by result (ok, error).",
+                ),
+                &["result"],
+            )?,
+            alert_restored: IntCounter::new(
+                "brandpulse_alert_restored_total",
+                "Brand alert states restored from the checkpoint topic after an assignment.",
+            )?,
         };
         registry.register(Box::new(m.brand_mentions.clone()))?;
         registry.register(Box::new(m.rules_reloads.clone()))?;
+        registry.register(Box::new(m.alert_active.clone()))?;
+        registry.register(Box::new(m.alert_observed.clone()))?;
+        registry.register(Box::new(m.alert_expected.clone()))?;
+        registry.register(Box::new(m.alert_events.clone()))?;
+        registry.register(Box::new(m.alert_late.clone()))?;
+        registry.register(Box::new(m.alert_checkpoints.clone()))?;
+        registry.register(Box::new(m.alert_restored.clone()))?;
         registry.register(Box::new(m.rules_brands.clone()))?;
         registry.register(Box::new(m.rules_loaded_at.clone()))?;
         registry.register(Box::new(m.brand_sentiment.clone()))?;
@@ -257,6 +321,12 @@ impl Metrics {
         }
         for result in ["ok", "error"] {
             m.rules_reloads.with_label_values(&[result]);
+            m.alert_checkpoints.with_label_values(&[result]);
+        }
+        for kind in ["volume", "negative"] {
+            for state in ["fired", "resolved"] {
+                m.alert_events.with_label_values(&[kind, state]);
+            }
         }
         Ok(m)
     }

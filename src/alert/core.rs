@@ -1,0 +1,540 @@
+//! The alert stage's synchronous core: scored mentions in, windows counted per brand, closed
+//! by event time, fed to the [`detector`](super::detector), alert events out; plus what the
+//! checkpoint topic stores per brand and how it is restored. No I/O.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::detector::{AlertState, BrandState, DetectorConfig, Kind, Severity, Transition};
+use crate::config::AlertConfig;
+
+/// What the alert stage reads of a scored mention.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScoredInput {
+    /// Mention id.
+    pub mention_id: String,
+    /// Brand id.
+    pub brand: String,
+    /// Sentiment.
+    pub sentiment: SentimentInput,
+    /// Text.
+    #[serde(default)]
+    pub text: String,
+    /// Event time.
+    pub created_at: DateTime<Utc>,
+    /// Potential reach.
+    #[serde(default)]
+    pub reach: u64,
+}
+
+/// The sentiment part of a scored mention.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SentimentInput {
+    /// `positive`, `neutral` or `negative`.
+    pub label: String,
+}
+
+/// An example mention carried by an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// Mention id.
+    pub mention_id: String,
+    /// Text (at most 280 characters).
+    pub text: String,
+    /// Potential reach.
+    pub reach: u64,
+}
+
+/// One window's counts and top examples.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowAcc {
+    /// Mentions.
+    pub count: u64,
+    /// Negative mentions.
+    pub negatives: u64,
+    /// Highest-reach mentions.
+    pub top: Vec<Example>,
+    /// Highest-reach negative mentions.
+    pub top_negative: Vec<Example>,
+}
+
+fn push_top(top: &mut Vec<Example>, e: &Example, keep: usize) {
+    if keep == 0 || top.iter().any(|x| x.mention_id == e.mention_id) {
+        return;
+    }
+    if top.len() < keep || top.last().is_some_and(|l| e.reach > l.reach) {
+        top.push(e.clone());
+        top.sort_by(|a, b| b.reach.cmp(&a.reach).then(a.mention_id.cmp(&b.mention_id)));
+        top.truncate(keep);
+    }
+}
+
+/// Everything kept per brand; the checkpoint topic's value (JSON), keyed by brand id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Format version.
+    pub version: u32,
+    /// Brand id.
+    pub brand: String,
+    /// Partition of the scored topic the brand's records come from.
+    pub partition: i32,
+    /// Detector state (baselines, alert states).
+    pub detector: BrandState,
+    /// Windows not closed yet, by window index.
+    pub open: BTreeMap<i64, WindowAcc>,
+    /// Examples of the last closed windows (newest last), for alerts that span several.
+    pub recent: VecDeque<(i64, WindowAcc)>,
+}
+
+/// An alert event, as written to the alerts topic (keyed by brand).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertEvent {
+    /// Format version.
+    pub schema_version: u32,
+    /// Stable id of the alert: `brand:kind:start (unix seconds)`.
+    pub id: String,
+    /// Brand id.
+    pub brand: String,
+    /// `volume` or `negative`.
+    pub kind: Kind,
+    /// `firing` (new, or escalated severity) or `resolved`.
+    pub state: AlertState,
+    /// `warning` or `critical`.
+    pub severity: Severity,
+    /// The window this event is about.
+    pub window_start: DateTime<Utc>,
+    /// Its end.
+    pub window_end: DateTime<Utc>,
+    /// When the spike started (first significant window).
+    pub started_at: DateTime<Utc>,
+    /// When it was over (resolved events only).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Volume: mentions in the window; negative: negative mentions.
+    pub observed: u64,
+    /// What the baseline expected.
+    pub expected: f64,
+    /// Smallest tail probability while active.
+    pub p_value: f64,
+    /// Highest-reach mentions of the spike (negative ones for `negative`).
+    pub examples: Vec<Example>,
+}
+
+/// Counts of one [`AlertCore::close`] call, and what to publish.
+#[derive(Debug, Default)]
+pub struct Closed {
+    /// Alert events, in order.
+    pub events: Vec<AlertEvent>,
+    /// `(brand, kind, observed, expected)` of the last closed window per brand.
+    pub gauges: Vec<(String, Kind, u64, f64)>,
+    /// Windows closed (over all brands).
+    pub windows: u64,
+}
+
+/// Why a record was not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Its window had already closed.
+    Late,
+}
+
+/// The alert stage's state for the brands of the partitions it owns.
+#[derive(Debug)]
+pub struct AlertCore {
+    det: DetectorConfig,
+    window_ms: i64,
+    lateness_ms: i64,
+    examples: usize,
+    brands: HashMap<String, Checkpoint>,
+    /// Checkpoints read at the last assignment, not yet claimed by a record.
+    restored: HashMap<String, Checkpoint>,
+    dirty: HashSet<String>,
+    /// Event-time watermark (ms), before lateness.
+    max_event_ms: Option<i64>,
+}
+
+impl AlertCore {
+    /// A core for `config`.
+    pub fn new(config: &AlertConfig) -> Self {
+        Self {
+            det: config.detector(),
+            window_ms: config.window.as_millis() as i64,
+            lateness_ms: config.lateness.as_millis() as i64,
+            examples: config.examples,
+            brands: HashMap::new(),
+            restored: HashMap::new(),
+            dirty: HashSet::new(),
+            max_event_ms: None,
+        }
+    }
+
+    fn window_of(&self, ms: i64) -> i64 {
+        ms.div_euclid(self.window_ms)
+    }
+
+    /// Brands held (owned partitions).
+    pub fn brand_count(&self) -> usize {
+        self.brands.len()
+    }
+
+    /// Counts one scored mention from `partition`. `now_ms` bounds the watermark against
+    /// timestamps from the future.
+    ///
+    /// # Errors
+    /// [`Skip::Late`] when its window has already been closed for this brand.
+    pub fn add(&mut self, partition: i32, rec: &ScoredInput, now_ms: i64) -> Result<(), Skip> {
+        let ms = rec.created_at.timestamp_millis().min(now_ms + 60_000);
+        let w = self.window_of(ms);
+        if !self.brands.contains_key(&rec.brand) {
+            let cp = self
+                .restored
+                .remove(&rec.brand)
+                .unwrap_or_else(|| Checkpoint {
+                    version: 1,
+                    brand: rec.brand.clone(),
+                    partition,
+                    detector: BrandState::default(),
+                    open: BTreeMap::new(),
+                    recent: VecDeque::new(),
+                });
+            self.brands.insert(rec.brand.clone(), cp);
+        }
+        let keep = self.examples;
+        let Some(cp) = self.brands.get_mut(&rec.brand) else {
+            return Ok(());
+        };
+        cp.partition = partition;
+        if cp.detector.last_window.is_some_and(|last| w <= last) {
+            return Err(Skip::Late);
+        }
+        let acc = cp.open.entry(w).or_default();
+        acc.count += 1;
+        let example = Example {
+            mention_id: rec.mention_id.clone(),
+            text: rec.text.chars().take(280).collect(),
+            reach: rec.reach,
+        };
+        push_top(&mut acc.top, &example, keep);
+        if rec.sentiment.label == "negative" {
+            acc.negatives += 1;
+            push_top(&mut acc.top_negative, &example, keep);
+        }
+        self.dirty.insert(rec.brand.clone());
+        self.max_event_ms = Some(self.max_event_ms.map_or(ms, |m| m.max(ms)));
+        Ok(())
+    }
+
+    /// Moves event time forward without records (an idle stream): the stage calls this with
+    /// the wall-clock time elapsed since the last record.
+    pub fn advance_idle(&mut self, by_ms: i64) {
+        if let Some(m) = &mut self.max_event_ms {
+            *m += by_ms.max(0);
+        }
+    }
+
+    /// The event-time watermark (ms): windows ending at or before it close.
+    pub fn watermark_ms(&self) -> Option<i64> {
+        self.max_event_ms.map(|m| m - self.lateness_ms)
+    }
+
+    /// Closes every window that ended before the watermark, for every brand held.
+    pub fn close(&mut self) -> Closed {
+        let mut out = Closed::default();
+        let Some(wm) = self.watermark_ms() else {
+            return out;
+        };
+        // A window closes when it ends at or before the watermark: windows < first_open.
+        let first_open = wm.div_euclid(self.window_ms);
+        let mut names: Vec<String> = self.brands.keys().cloned().collect();
+        names.sort_unstable();
+        for brand in names {
+            let Some(cp) = self.brands.get_mut(&brand) else {
+                continue;
+            };
+            let mut closed: Vec<(i64, WindowAcc)> = Vec::new();
+            while let Some((&w, _)) = cp.open.iter().next() {
+                if w >= first_open {
+                    break;
+                }
+                if let Some(acc) = cp.open.remove(&w) {
+                    closed.push((w, acc));
+                }
+            }
+            let up_to_date = cp.detector.last_window.is_none_or(|l| l >= first_open - 1);
+            if closed.is_empty() && up_to_date {
+                continue;
+            }
+            if !up_to_date && closed.last().is_none_or(|(w, _)| *w < first_open - 1) {
+                // Bring the brand up to the watermark with an empty window.
+                closed.push((first_open - 1, WindowAcc::default()));
+            }
+            let mut last = None;
+            for (w, acc) in closed {
+                let (evals, transitions) =
+                    cp.detector.observe(w, acc.count, acc.negatives, &self.det);
+                out.windows += 1;
+                cp.recent.push_back((w, acc));
+                while cp.recent.len() > self.det.persistence_n.max(1) as usize {
+                    cp.recent.pop_front();
+                }
+                for t in transitions {
+                    out.events
+                        .push(event(&brand, &t, cp, self.window_ms, self.examples, |w| {
+                            Utc.timestamp_millis_opt(w).single().unwrap_or_default()
+                        }));
+                }
+                last = Some(evals);
+            }
+            if let Some(evals) = last {
+                for (i, kind) in Kind::ALL.into_iter().enumerate() {
+                    out.gauges
+                        .push((brand.clone(), kind, evals[i].observed, evals[i].expected));
+                }
+            }
+            self.dirty.insert(brand);
+        }
+        out
+    }
+
+    /// Serialised checkpoints of the brands changed since the last call.
+    pub fn take_dirty(&mut self) -> Vec<(String, Vec<u8>)> {
+        let dirty: Vec<String> = self.dirty.drain().collect();
+        dirty
+            .into_iter()
+            .filter_map(|b| {
+                let cp = self.brands.get(&b)?;
+                serde_json::to_vec(cp).ok().map(|v| (b, v))
+            })
+            .collect()
+    }
+
+    /// Marks every brand held as changed (after a failed checkpoint flush).
+    pub fn mark_all_dirty(&mut self) {
+        self.dirty.extend(self.brands.keys().cloned());
+    }
+
+    /// Gives up the brands of `partitions`: their final checkpoints.
+    pub fn revoke(&mut self, partitions: &HashSet<i32>) -> Vec<(String, Vec<u8>)> {
+        let gone: Vec<String> = self
+            .brands
+            .iter()
+            .filter(|(_, cp)| partitions.contains(&cp.partition))
+            .map(|(b, _)| b.clone())
+            .collect();
+        let mut out = Vec::new();
+        for b in gone {
+            if let Some(cp) = self.brands.remove(&b) {
+                self.dirty.remove(&b);
+                if let Ok(v) = serde_json::to_vec(&cp) {
+                    out.push((b, v));
+                }
+            }
+        }
+        self.restored
+            .retain(|_, cp| !partitions.contains(&cp.partition));
+        out
+    }
+
+    /// Takes checkpoints read from the checkpoint topic: those of `partitions` are kept for
+    /// their brands' next records. Returns the active alerts they carry (to re-publish the
+    /// `brandpulse_alert_active` gauge without a new event).
+    pub fn restore(
+        &mut self,
+        checkpoints: Vec<Checkpoint>,
+        partitions: &HashSet<i32>,
+    ) -> Vec<(String, Kind, Severity)> {
+        let mut active = Vec::new();
+        for cp in checkpoints {
+            if !partitions.contains(&cp.partition) || self.brands.contains_key(&cp.brand) {
+                continue;
+            }
+            for (i, kind) in Kind::ALL.into_iter().enumerate() {
+                if let Some(a) = &cp.detector.kinds[i].active {
+                    active.push((cp.brand.clone(), kind, a.severity));
+                }
+            }
+            // Keep the watermark where the state left it, so restored open windows close.
+            if let Some(last) = cp.detector.last_window {
+                let ms = (last + 1) * self.window_ms + self.lateness_ms;
+                self.max_event_ms = Some(self.max_event_ms.map_or(ms, |m| m.max(ms)));
+            }
+            self.restored.insert(cp.brand.clone(), cp);
+        }
+        // Restored brands are held at once: their windows close with the others'.
+        let names: Vec<String> = self.restored.keys().cloned().collect();
+        for b in names {
+            if let Some(cp) = self.restored.remove(&b) {
+                self.brands.insert(b, cp);
+            }
+        }
+        active
+    }
+}
+
+fn event(
+    brand: &str,
+    t: &Transition,
+    cp: &Checkpoint,
+    window_ms: i64,
+    keep: usize,
+    at: impl Fn(i64) -> DateTime<Utc>,
+) -> AlertEvent {
+    let mut examples: Vec<Example> = Vec::new();
+    for (w, acc) in cp.recent.iter().rev() {
+        if *w < t.started {
+            break;
+        }
+        let src = match t.kind {
+            Kind::Volume => &acc.top,
+            Kind::Negative => &acc.top_negative,
+        };
+        for e in src {
+            push_top(&mut examples, e, keep);
+        }
+    }
+    let started_at = at(t.started * window_ms);
+    AlertEvent {
+        schema_version: 1,
+        id: format!("{brand}:{}:{}", t.kind.as_str(), started_at.timestamp()),
+        brand: brand.to_string(),
+        kind: t.kind,
+        state: t.state,
+        severity: t.severity,
+        window_start: at(t.window * window_ms),
+        window_end: at((t.window + 1) * window_ms),
+        started_at,
+        resolved_at: (t.state == AlertState::Resolved).then(|| at(t.window * window_ms)),
+        observed: t.evaluation.observed,
+        expected: t.evaluation.expected,
+        p_value: t.p_value,
+        examples,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn config() -> AlertConfig {
+        AlertConfig {
+            enabled: true,
+            window: Duration::from_secs(60),
+            lateness: Duration::from_secs(0),
+            warmup_windows: 30,
+            ..AlertConfig::default()
+        }
+    }
+
+    fn rec(brand: &str, id: usize, minute: i64, negative: bool) -> ScoredInput {
+        ScoredInput {
+            mention_id: format!("m{id}"),
+            brand: brand.into(),
+            sentiment: SentimentInput {
+                label: if negative { "negative" } else { "neutral" }.into(),
+            },
+            text: format!("text {id}"),
+            created_at: Utc
+                .timestamp_opt(1_700_000_000 - 1_700_000_000 % 60 + minute * 60 + 1, 0)
+                .single()
+                .unwrap(),
+            reach: id as u64,
+        }
+    }
+
+    /// Feeds `per_minute(minute)` mentions for each minute, closing as it goes.
+    fn feed(
+        core: &mut AlertCore,
+        brand: &str,
+        minutes: std::ops::Range<i64>,
+        per_minute: impl Fn(i64) -> u64,
+    ) -> Vec<AlertEvent> {
+        let mut events = Vec::new();
+        let mut id = minutes.start as usize * 1000;
+        for m in minutes {
+            for _ in 0..per_minute(m) {
+                id += 1;
+                core.add(0, &rec(brand, id, m, false), i64::MAX / 2)
+                    .unwrap();
+            }
+            events.extend(core.close().events);
+        }
+        events
+    }
+
+    #[test]
+    fn spike_events_carry_examples_and_restore_resumes_without_warm_up() {
+        let mut core = AlertCore::new(&config());
+        let quiet = |m: i64| 10 + (m % 3) as u64;
+        assert!(feed(&mut core, "acme", 0..60, quiet).is_empty());
+        let events = feed(&mut core, "acme", 60..64, |_| 60);
+        let fired: Vec<_> = events
+            .iter()
+            .filter(|e| e.state == AlertState::Firing)
+            .collect();
+        assert_eq!(fired.len(), 1, "{events:?}");
+        let e = fired[0];
+        assert_eq!(e.kind, Kind::Volume);
+        assert_eq!(e.brand, "acme");
+        assert_eq!(e.examples.len(), 3);
+        assert!(e.examples[0].reach >= e.examples[1].reach);
+        assert!(e.observed >= 60 && e.expected < 15.0, "{e:?}");
+
+        // Checkpoint, restore into a new core: the alert is still active (no new event), the
+        // warm-up does not start again, and the spike's end resolves it.
+        let cps: Vec<Checkpoint> = core
+            .revoke(&HashSet::from([0]))
+            .into_iter()
+            .map(|(_, v)| serde_json::from_slice(&v).unwrap())
+            .collect();
+        assert_eq!(core.brand_count(), 0);
+        let mut fresh = AlertCore::new(&config());
+        let active = fresh.restore(cps, &HashSet::from([0]));
+        assert_eq!(active, vec![("acme".to_string(), Kind::Volume, e.severity)]);
+        let events = feed(&mut fresh, "acme", 64..70, quiet);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].state, AlertState::Resolved);
+        assert_eq!(events[0].started_at, e.started_at);
+        // A second spike after the cooldown fires at once: no second warm-up.
+        let events = feed(&mut fresh, "acme", 100..103, |_| 60);
+        assert!(
+            events.iter().any(|e| e.state == AlertState::Firing),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn late_records_are_refused_and_empty_windows_still_close() {
+        let mut core = AlertCore::new(&config());
+        feed(&mut core, "acme", 0..5, |_| 3);
+        assert_eq!(
+            core.add(0, &rec("acme", 1, 1, false), i64::MAX / 2),
+            Err(Skip::Late)
+        );
+        // Another brand moves event time on: acme's silent windows close too.
+        feed(&mut core, "globex", 5..40, |_| 3);
+        let (acme, globex) = (
+            &core.brands["acme"].detector,
+            &core.brands["globex"].detector,
+        );
+        assert_eq!(acme.last_window, globex.last_window);
+        assert_eq!(acme.windows, globex.windows + 5);
+    }
+
+    #[test]
+    fn restore_only_keeps_assigned_partitions() {
+        let mut core = AlertCore::new(&config());
+        feed(&mut core, "acme", 0..3, |_| 1);
+        let cps: Vec<Checkpoint> = core
+            .take_dirty()
+            .into_iter()
+            .map(|(_, v)| serde_json::from_slice(&v).unwrap())
+            .collect();
+        let mut other = AlertCore::new(&config());
+        other.restore(cps.clone(), &HashSet::from([1]));
+        assert_eq!(other.brand_count(), 0);
+        other.restore(cps, &HashSet::from([0]));
+        assert_eq!(other.brand_count(), 1);
+    }
+}

@@ -1,0 +1,656 @@
+//! The spike detector: a synchronous, per-brand state machine fed one closed window at a time.
+//! No I/O, no clock: the stage (and the replay harness) hand it `(window index, mentions,
+//! negative mentions)`. See `docs/alerts.md` for the model and its defaults.
+
+use serde::{Deserialize, Serialize};
+use statrs::function::beta::beta_reg;
+use statrs::function::gamma::gamma_lr;
+
+/// Detector settings, validated by the config (`[alert]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectorConfig {
+    /// Windows per hour (60 for 1-minute windows): sizes the seasonal buckets' memories.
+    pub windows_per_hour: f64,
+    /// Windows a brand must have been seen for before it can alert.
+    pub warmup_windows: u64,
+    /// Volume: at least this many mentions in a window to count as a spike window. Negative
+    /// share: at least this many mentions (and half as many negative ones) in the window.
+    pub min_count: u64,
+    /// Volume: observed must also be at least this multiple of the expected count.
+    pub min_ratio: f64,
+    /// A window is significant when its tail probability is below this.
+    pub p_value: f64,
+    /// An alert whose smallest p-value is below this is `critical` (else `warning`).
+    pub critical_p_value: f64,
+    /// Fire when at least `persistence_k` of the last `persistence_n` windows are significant.
+    pub persistence_k: u32,
+    /// See `persistence_k`. At most 32.
+    pub persistence_n: u32,
+    /// After an alert resolves, the same kind stays quiet for this many windows.
+    pub cooldown_windows: u64,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        Self {
+            windows_per_hour: 60.0,
+            warmup_windows: 360,
+            min_count: 10,
+            min_ratio: 1.5,
+            p_value: 1e-4,
+            critical_p_value: 1e-9,
+            persistence_k: 2,
+            persistence_n: 3,
+            cooldown_windows: 30,
+        }
+    }
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// More mentions than the seasonal baseline expects.
+    Volume,
+    /// A larger share of negative mentions than the baseline share.
+    Negative,
+}
+
+impl Kind {
+    /// Both kinds.
+    pub const ALL: [Kind; 2] = [Kind::Volume, Kind::Negative];
+
+    /// Label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Volume => "volume",
+            Kind::Negative => "negative",
+        }
+    }
+}
+
+/// How unlikely the alert's worst window was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// p below `p_value`.
+    Warning,
+    /// p below `critical_p_value`.
+    Critical,
+}
+
+impl Severity {
+    /// Label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// The test of one window for one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Volume: mentions; negative: negative mentions.
+    pub observed: u64,
+    /// Expected value of `observed` under the baseline.
+    pub expected: f64,
+    /// Upper-tail probability of `observed` (1 when not tested, e.g. during warm-up).
+    pub p_value: f64,
+    /// Whether the window counts towards persistence.
+    pub significant: bool,
+}
+
+/// A change of alert state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    /// Which alert.
+    pub kind: Kind,
+    /// Firing (new or escalated) or resolved.
+    pub state: AlertState,
+    /// Severity (of the alert that fired or resolved).
+    pub severity: Severity,
+    /// Window index the alert started in.
+    pub started: i64,
+    /// Window index of this transition.
+    pub window: i64,
+    /// Smallest p-value while active.
+    pub p_value: f64,
+    /// The transition window's evaluation.
+    pub evaluation: Evaluation,
+}
+
+/// Alert states in events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    /// Started, or its severity went up.
+    Firing,
+    /// Over.
+    Resolved,
+}
+
+/// An exponentially weighted mean and variance that starts as a plain running mean.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ewma {
+    /// Observations so far.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Variance.
+    pub var: f64,
+}
+
+impl Ewma {
+    /// Adds `x` with weight `max(1/n, alpha)`.
+    pub fn update(&mut self, x: f64, alpha: f64) {
+        self.n += 1;
+        let a = (1.0 / self.n as f64).max(alpha);
+        let d = x - self.mean;
+        self.mean += a * d;
+        self.var = (1.0 - a) * (self.var + a * d * d);
+    }
+}
+
+/// Per-kind alert state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KindState {
+    /// Significance of the last windows, newest in bit 0.
+    pub recent: u32,
+    /// The active alert, if any.
+    pub active: Option<Active>,
+    /// No new alert before this window index.
+    pub quiet_until: i64,
+}
+
+/// An active alert.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Active {
+    /// Window index it started in.
+    pub started: i64,
+    /// Current severity.
+    pub severity: Severity,
+    /// Smallest p-value so far.
+    pub p_value: f64,
+}
+
+/// Everything the detector knows about one brand: what the checkpoint topic stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrandState {
+    /// Windows observed (warm-up counter).
+    pub windows: u64,
+    /// Index of the last window observed.
+    pub last_window: Option<i64>,
+    /// Recent mentions per window (about the last half hour).
+    pub recent: Ewma,
+    /// Mentions per window by hour of day (UTC), about a week of memory.
+    pub hour_of_day: Vec<Ewma>,
+    /// Mentions per window by hour of week (UTC, Monday 00:00 first), about four weeks.
+    pub hour_of_week: Vec<Ewma>,
+    /// Dispersion: mean of (count - expected)^2 / expected over quiet windows (1 = Poisson).
+    pub dispersion: f64,
+    /// Negative mentions per window, smoothed (about a day), for the baseline share.
+    pub negatives: f64,
+    /// Mentions per window, smoothed like `negatives`.
+    pub totals: f64,
+    /// Alert state per kind: volume, negative.
+    pub kinds: [KindState; 2],
+}
+
+impl Default for BrandState {
+    fn default() -> Self {
+        Self {
+            windows: 0,
+            last_window: None,
+            recent: Ewma::default(),
+            hour_of_day: vec![Ewma::default(); 24],
+            hour_of_week: vec![Ewma::default(); 168],
+            dispersion: 1.0,
+            // Prior: 20% negative, worth about 20 mentions.
+            negatives: 0.0,
+            totals: 0.0,
+            kinds: Default::default(),
+        }
+    }
+}
+
+/// Prior for the negative share.
+const PRIOR_SHARE: f64 = 0.2;
+const PRIOR_WEIGHT: f64 = 20.0;
+
+/// `P(X >= k)` for `X ~ Poisson(mean)`.
+pub fn poisson_tail(k: u64, mean: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    gamma_lr(k as f64, mean).clamp(0.0, 1.0)
+}
+
+/// `P(X >= k)` for a negative binomial with this mean and variance `dispersion * mean`
+/// (Poisson when `dispersion <= 1`).
+pub fn count_tail(k: u64, mean: f64, dispersion: f64) -> f64 {
+    if dispersion <= 1.0 + 1e-9 || mean <= 0.0 {
+        return poisson_tail(k, mean);
+    }
+    if k == 0 {
+        return 1.0;
+    }
+    // Failures before r successes, success probability p: mean r(1-p)/p, variance mean/p.
+    let p = 1.0 / dispersion;
+    let r = mean * p / (1.0 - p);
+    beta_reg(k as f64, r, 1.0 - p).clamp(0.0, 1.0)
+}
+
+/// `P(X >= x)` for `X ~ Binomial(n, p)`.
+pub fn binomial_tail(x: u64, n: u64, p: f64) -> f64 {
+    if x == 0 {
+        return 1.0;
+    }
+    if x > n || p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    beta_reg(x as f64, (n - x + 1) as f64, p).clamp(0.0, 1.0)
+}
+
+impl BrandState {
+    /// Expected mentions in window `w` (an index of windows since the Unix epoch).
+    pub fn expected(&self, w: i64, cfg: &DetectorConfig) -> f64 {
+        let (hod, how) = hours(w, cfg);
+        let wph = cfg.windows_per_hour;
+        let recent = self.recent.mean;
+        let day = &self.hour_of_day[hod];
+        let week = &self.hour_of_week[how];
+        // Prefer the week's shape, then the day's, then the recent level; blend while a
+        // bucket is young so the estimate does not jump.
+        let day_w = (day.n as f64 / (2.0 * wph)).min(1.0);
+        let by_day = day_w * day.mean + (1.0 - day_w) * recent;
+        let week_w = (week.n as f64 / (2.0 * wph)).min(1.0);
+        week_w * week.mean + (1.0 - week_w) * by_day
+    }
+
+    /// Baseline negative share.
+    pub fn negative_share(&self) -> f64 {
+        (self.negatives + PRIOR_SHARE * PRIOR_WEIGHT / 60.0) / (self.totals + PRIOR_WEIGHT / 60.0)
+    }
+
+    /// Observes closed window `w` with `count` mentions, `negatives` of them negative, and
+    /// returns both kinds' evaluations and any alert transitions. Windows must come in
+    /// order; skipped windows are observed as empty first (at most a day of them).
+    pub fn observe(
+        &mut self,
+        w: i64,
+        count: u64,
+        negatives: u64,
+        cfg: &DetectorConfig,
+    ) -> ([Evaluation; 2], Vec<Transition>) {
+        let mut transitions = Vec::new();
+        if let Some(last) = self.last_window {
+            if w <= last {
+                // Already observed (e.g. replayed after a restore): ignore.
+                let none = Evaluation {
+                    observed: 0,
+                    expected: 0.0,
+                    p_value: 1.0,
+                    significant: false,
+                };
+                return ([none, none], transitions);
+            }
+            let gap = (w - last - 1).min((24.0 * cfg.windows_per_hour) as i64);
+            for skipped in (w - gap)..w {
+                let (_, t) = self.step(skipped, 0, 0, cfg);
+                transitions.extend(t);
+            }
+        }
+        let (evals, t) = self.step(w, count, negatives, cfg);
+        transitions.extend(t);
+        (evals, transitions)
+    }
+
+    fn step(
+        &mut self,
+        w: i64,
+        count: u64,
+        negatives: u64,
+        cfg: &DetectorConfig,
+    ) -> ([Evaluation; 2], Vec<Transition>) {
+        let warm = self.windows >= cfg.warmup_windows;
+        let expected = self.expected(w, cfg).max(0.0);
+        // Volume.
+        let vol_p = if warm && expected > 0.0 {
+            count_tail(count, expected, self.dispersion)
+        } else {
+            1.0
+        };
+        let vol_sig = warm
+            && vol_p < cfg.p_value
+            && count >= cfg.min_count
+            && count as f64 >= cfg.min_ratio * expected;
+        let volume = Evaluation {
+            observed: count,
+            expected,
+            p_value: vol_p,
+            significant: vol_sig,
+        };
+        // Negative share.
+        let share = self.negative_share();
+        let neg_p = if warm && count > 0 {
+            binomial_tail(negatives, count, share)
+        } else {
+            1.0
+        };
+        let neg_sig = warm
+            && neg_p < cfg.p_value
+            && count >= cfg.min_count
+            && negatives * 2 >= cfg.min_count
+            && negatives as f64 >= cfg.min_ratio * share * count as f64;
+        let negative = Evaluation {
+            observed: negatives,
+            expected: share * count as f64,
+            p_value: neg_p,
+            significant: neg_sig,
+        };
+        let evals = [volume, negative];
+
+        // Baselines learn from every window, spikes capped so they do not raise the bar.
+        let cap = expected + 3.0 * (self.dispersion.max(1.0) * expected).sqrt() + 3.0;
+        let learned = if warm {
+            (count as f64).min(cap)
+        } else {
+            count as f64
+        };
+        if warm && !vol_sig && expected > 0.5 {
+            let d = count as f64 - expected;
+            let alpha = 1.0 / (24.0 * cfg.windows_per_hour);
+            let ratio = (d * d / expected).min(50.0);
+            self.dispersion = (self.dispersion + alpha * (ratio - self.dispersion)).max(1.0);
+        }
+        let (hod, how) = hours(w, cfg);
+        let wph = cfg.windows_per_hour;
+        self.recent.update(learned, 2.0 / 31.0);
+        self.hour_of_day[hod].update(learned, 1.0 / (7.0 * wph));
+        self.hour_of_week[how].update(learned, 1.0 / (4.0 * wph));
+        if !neg_sig {
+            let a = 1.0 / (24.0 * wph);
+            if self.windows == 0 {
+                self.negatives = negatives as f64;
+                self.totals = count as f64;
+            } else {
+                self.negatives += a * (negatives as f64 - self.negatives);
+                self.totals += a * (count as f64 - self.totals);
+            }
+        }
+        self.windows += 1;
+        self.last_window = Some(w);
+
+        let mut transitions = Vec::new();
+        for (i, kind) in Kind::ALL.into_iter().enumerate() {
+            let ev = evals[i];
+            let ks = &mut self.kinds[i];
+            let mask = if cfg.persistence_n >= 32 {
+                u32::MAX
+            } else {
+                (1u32 << cfg.persistence_n) - 1
+            };
+            ks.recent = ((ks.recent << 1) | u32::from(ev.significant)) & mask;
+            let hits = ks.recent.count_ones();
+            let severity_of = |p: f64| {
+                if p < cfg.critical_p_value {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                }
+            };
+            match &mut ks.active {
+                None => {
+                    if hits >= cfg.persistence_k && w >= ks.quiet_until {
+                        // The alert starts at the first significant window of the run.
+                        let started = w - i64::from(31 - ks.recent.leading_zeros());
+                        let p = ev.p_value;
+                        let a = Active {
+                            started,
+                            severity: severity_of(p),
+                            p_value: p,
+                        };
+                        ks.active = Some(a);
+                        transitions.push(Transition {
+                            kind,
+                            state: AlertState::Firing,
+                            severity: a.severity,
+                            started,
+                            window: w,
+                            p_value: p,
+                            evaluation: ev,
+                        });
+                    }
+                }
+                Some(a) => {
+                    if ev.significant && ev.p_value < a.p_value {
+                        a.p_value = ev.p_value;
+                        let s = severity_of(a.p_value);
+                        if s > a.severity {
+                            a.severity = s;
+                            transitions.push(Transition {
+                                kind,
+                                state: AlertState::Firing,
+                                severity: s,
+                                started: a.started,
+                                window: w,
+                                p_value: a.p_value,
+                                evaluation: ev,
+                            });
+                        }
+                    }
+                    if hits == 0 {
+                        transitions.push(Transition {
+                            kind,
+                            state: AlertState::Resolved,
+                            severity: a.severity,
+                            started: a.started,
+                            window: w,
+                            p_value: a.p_value,
+                            evaluation: ev,
+                        });
+                        ks.active = None;
+                        ks.quiet_until = w + cfg.cooldown_windows as i64;
+                    }
+                }
+            }
+        }
+        (evals, transitions)
+    }
+}
+
+/// Hour of day and hour of week (Monday 00:00 UTC = 0) of window `w`.
+fn hours(w: i64, cfg: &DetectorConfig) -> (usize, usize) {
+    let hour = (w as f64 / cfg.windows_per_hour).floor() as i64;
+    // 1970-01-01 was a Thursday: hour 0 of the epoch is hour 72 of its week.
+    let how = (hour + 72).rem_euclid(168) as usize;
+    (hour.rem_euclid(24) as usize, how)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> DetectorConfig {
+        DetectorConfig {
+            warmup_windows: 120,
+            ..DetectorConfig::default()
+        }
+    }
+
+    #[test]
+    fn tails() {
+        // Poisson(10): P(X >= 10) ~ 0.54207, P(X >= 25) ~ 4.6949e-5.
+        assert!((poisson_tail(10, 10.0) - 0.54207).abs() < 1e-4);
+        assert!((poisson_tail(25, 10.0) - 4.69494e-5).abs() < 1e-9);
+        assert_eq!(poisson_tail(0, 3.0), 1.0);
+        // Overdispersion makes the same count less surprising.
+        assert!(count_tail(25, 10.0, 3.0) > 10.0 * poisson_tail(25, 10.0));
+        assert_eq!(count_tail(25, 10.0, 1.0), poisson_tail(25, 10.0));
+        // Binomial(20, 0.2): P(X >= 10) ~ 0.002594.
+        assert!((binomial_tail(10, 20, 0.2) - 0.0025948).abs() < 1e-6);
+        assert_eq!(binomial_tail(0, 20, 0.2), 1.0);
+        assert_eq!(binomial_tail(21, 20, 0.2), 0.0);
+    }
+
+    /// A deterministic pseudo-Poisson stream: `mean` rounded with a fixed jitter.
+    fn count(w: i64, mean: f64) -> u64 {
+        let jitter = ((w * 7919) % 11) as f64 - 5.0;
+        (mean + jitter * mean.sqrt() / 5.0).round().max(0.0) as u64
+    }
+
+    #[test]
+    fn volume_spike_fires_after_persistence_and_resolves() {
+        let c = cfg();
+        let mut s = BrandState::default();
+        let mut fired = Vec::new();
+        for w in 0..400 {
+            let (_, t) = s.observe(w, count(w, 20.0), 4, &c);
+            fired.extend(t);
+        }
+        assert!(fired.is_empty(), "quiet stream fired: {fired:?}");
+        let mut events = Vec::new();
+        for w in 400..410 {
+            let (_, t) = s.observe(w, 80, 16, &c);
+            events.extend(t);
+        }
+        for w in 410..450 {
+            let (_, t) = s.observe(w, count(w, 20.0), 4, &c);
+            events.extend(t);
+        }
+        let vol: Vec<_> = events.iter().filter(|t| t.kind == Kind::Volume).collect();
+        assert_eq!(vol.len(), 2, "{vol:?}");
+        assert_eq!(vol[0].state, AlertState::Firing);
+        assert_eq!(vol[0].started, 400);
+        assert_eq!(vol[0].window, 401, "k=2: fires on the second window");
+        assert_eq!(vol[0].severity, Severity::Critical);
+        assert_eq!(vol[1].state, AlertState::Resolved);
+        assert_eq!(vol[1].window, 412, "resolves after n quiet windows");
+        // The share of negatives did not change: no negative alert.
+        assert!(events.iter().all(|t| t.kind == Kind::Volume));
+    }
+
+    #[test]
+    fn negative_share_spike() {
+        let c = cfg();
+        let mut s = BrandState::default();
+        for w in 0..300 {
+            s.observe(w, 30, 3, &c);
+        }
+        let mut events = Vec::new();
+        for w in 300..305 {
+            events.extend(s.observe(w, 30, 18, &c).1);
+        }
+        assert!(
+            events
+                .iter()
+                .any(|t| t.kind == Kind::Negative && t.state == AlertState::Firing),
+            "{events:?}"
+        );
+        assert!(events.iter().all(|t| t.kind == Kind::Negative));
+    }
+
+    #[test]
+    fn warm_up_and_min_count_guard() {
+        let c = cfg();
+        let mut s = BrandState::default();
+        // A spike during warm-up does not fire.
+        for w in 0..100 {
+            let n = if (50..55).contains(&w) { 100 } else { 2 };
+            assert!(s.observe(w, n, 0, &c).1.is_empty());
+        }
+        // A low-volume brand: 0-1 mentions, then 6 (p tiny, but under min_count).
+        let mut s = BrandState::default();
+        for w in 0..300 {
+            s.observe(w, (w % 3 == 0) as u64, 0, &c);
+        }
+        for w in 300..305 {
+            assert!(s.observe(w, 6, 0, &c).1.is_empty());
+        }
+    }
+
+    #[test]
+    fn cooldown_holds_back_a_second_alert() {
+        let c = cfg();
+        let mut s = BrandState::default();
+        for w in 0..300 {
+            s.observe(w, count(w, 20.0), 4, &c);
+        }
+        let mut events = Vec::new();
+        for (from, to) in [(300, 303), (303, 320), (320, 323)] {
+            for w in from..to {
+                let n = if from == 303 { count(w, 20.0) } else { 90 };
+                events.extend(s.observe(w, n, 18, &c).1);
+            }
+        }
+        let fired = events
+            .iter()
+            .filter(|t| t.kind == Kind::Volume && t.state == AlertState::Firing)
+            .count();
+        assert_eq!(fired, 1, "{events:?}");
+    }
+
+    #[test]
+    fn seasonal_baseline_follows_the_day() {
+        // Hourly shape: 5 per window at night, 50 at midday. After a week, a normal midday
+        // does not alert, and the expectation tracks the hour.
+        let c = DetectorConfig {
+            windows_per_hour: 4.0,
+            warmup_windows: 96,
+            ..DetectorConfig::default()
+        };
+        let mean = |w: i64| {
+            let h = (w / 4) % 24;
+            5.0 + 45.0 * (-(((h - 12) * (h - 12)) as f64) / 18.0).exp()
+        };
+        let mut s = BrandState::default();
+        let mut events = Vec::new();
+        for w in 0..(4 * 24 * 14) {
+            events.extend(s.observe(w, count(w, mean(w)), 0, &c).1);
+        }
+        assert!(events.is_empty(), "{events:?}");
+        let noon = 4 * 24 * 14 + 4 * 12;
+        let night = 4 * 24 * 14 + 4 * 2;
+        assert!(
+            (s.expected(noon, &c) - 50.0).abs() < 8.0,
+            "{}",
+            s.expected(noon, &c)
+        );
+        assert!(
+            (s.expected(night, &c) - 5.0).abs() < 3.0,
+            "{}",
+            s.expected(night, &c)
+        );
+    }
+
+    #[test]
+    fn replayed_windows_are_ignored_and_gaps_filled() {
+        let c = cfg();
+        let mut s = BrandState::default();
+        s.observe(10, 5, 0, &c);
+        let before = s.clone();
+        s.observe(10, 500, 0, &c);
+        assert_eq!(s, before);
+        s.observe(20, 5, 0, &c);
+        assert_eq!(s.windows, 11, "9 empty windows observed in between");
+    }
+
+    #[test]
+    fn state_round_trips_through_json() {
+        let c = cfg();
+        let mut s = BrandState::default();
+        for w in 0..50 {
+            s.observe(w, count(w, 10.0), 2, &c);
+        }
+        let back: BrandState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+}
