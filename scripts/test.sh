@@ -7,7 +7,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain"
 bash scripts/check-toolchain.sh
 
-# Debian's prometheus + prometheus-alertmanager, once (about 10 s).
+# Debian's prometheus + prometheus-alertmanager, once (about 10 s); tests/e2e_alerting.rs
+# runs them too.
 step "Prometheus config, alerting and recording rules (promtool unit tests), Alertmanager config"
 bash scripts/ensure-prometheus.sh
 bash scripts/check-prometheus.sh
@@ -24,7 +25,7 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 
-step "unit, integration (MockCluster) and end-to-end (tansu) tests"
+step "unit, integration (MockCluster) and end-to-end (tansu; Prometheus + Alertmanager) tests"
 cargo test --locked -- --include-ignored
 
 # cargo-fuzz on stable (installed once); the first run also builds fuzz/target (~5 min).
