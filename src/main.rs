@@ -499,6 +499,15 @@ async fn run_service(
     .await?;
     tracing::info!(%addr, "serving /metrics /healthz /readyz");
     let server = tokio::spawn(server);
+    let alerts = if config.alert.enabled {
+        Some(brandpulse::alert::stage::spawn(
+            &config,
+            metrics.clone(),
+            shutdown.clone(),
+        )?)
+    } else {
+        None
+    };
     let result = pipeline::run_reloadable(
         &config,
         Some(&config_path),
@@ -509,6 +518,9 @@ async fn run_service(
     )
     .await;
     trigger.fire();
+    if let Some(handle) = alerts {
+        let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+    }
     let _ = server.await;
     result?;
     tracing::info!("stopped cleanly");

@@ -40,6 +40,9 @@ pub enum DemoError {
     /// The pipeline failed.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// The alert stage could not start.
+    #[error(transparent)]
+    Alert(#[from] crate::alert::stage::AlertError),
 }
 
 /// Options of `brandpulse demo`.
@@ -90,6 +93,8 @@ pub async fn run(
         ("tweets", 2),
         (config.output.topic.as_str(), 4),
         (config.output.dead_letter_topic.as_str(), 1),
+        (config.alert.alerts_topic.as_str(), 1),
+        (config.alert.checkpoint_topic.as_str(), 1),
     ] {
         cluster
             .create_topic(topic, partitions, 1)
@@ -123,7 +128,11 @@ pub async fn run(
     println!("  look at                 : brandpulse_brand_mentions_total{{brand=\"acme\",sentiment=\"negative\"}}");
     println!("                            (a negative burst for acme starts after 90 s, then every 5 min),");
     println!(
-        "                            brandpulse_dead_letters_total, brandpulse_ingest_consumer_lag"
+        "                            brandpulse_dead_letters_total, brandpulse_ingest_consumer_lag,"
+    );
+    println!(
+        "                            brandpulse_alert_active (spike alerts; events on {})",
+        config.alert.alerts_topic
     );
     match opts.duration {
         Some(d) => println!(
@@ -147,7 +156,19 @@ pub async fn run(
         shutdown.clone(),
     ));
     let progress = tokio::spawn(report_progress(metrics.clone(), shutdown.clone()));
+    let alerts = if config.alert.enabled {
+        Some(crate::alert::stage::spawn(
+            &config,
+            metrics.clone(),
+            shutdown.clone(),
+        )?)
+    } else {
+        None
+    };
     let result = pipeline::run(&config, scorer, metrics.clone(), health, shutdown).await;
+    if let Some(handle) = alerts {
+        let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+    }
     let _ = feeder.await;
     progress.abort();
     print_progress(&metrics);

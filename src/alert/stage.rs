@@ -1,0 +1,465 @@
+//! The alert stage's Kafka side: a consumer group of its own on the scored-mentions topic
+//! (keyed by brand, so the members of the group split the brands), the [`AlertCore`] on a
+//! dedicated thread, alert events to the alerts topic, and the per-brand state checkpointed
+//! to a compacted topic keyed by brand.
+//!
+//! Consistency: checkpoints carry the open windows' counts, and the consumer's offsets are
+//! stored only after the checkpoints (and alert events) covering every record consumed so
+//! far are acknowledged. A member that takes over partitions reads the checkpoint topic and
+//! resumes each brand where its last checkpoint left it, from the committed offsets: no new
+//! warm-up, no repeated alerts. On revocation the member flushes the revoked brands'
+//! checkpoints and commits their offsets before letting them go.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+
+use super::core::{AlertCore, AlertEvent, Checkpoint, Closed, ScoredInput, Skip};
+use super::detector::AlertState;
+use crate::config::Config;
+use crate::ingest::kafka::{apply_overrides, base_client_config};
+use crate::shutdown::Shutdown;
+use crate::telemetry::Metrics;
+
+/// Errors of the alert stage.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    /// A Kafka client could not be created or subscribed.
+    #[error("alert stage kafka client: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    /// The stage thread could not start.
+    #[error("starting the alert stage: {0}")]
+    Spawn(#[from] std::io::Error),
+}
+
+/// Counts failed deliveries of the stage's producer.
+struct Deliveries {
+    failed: AtomicU64,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if let Err((e, _)) = result {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(error = %e, "alert stage: delivery failed");
+        }
+    }
+}
+
+type StageProducer = ThreadedProducer<Deliveries>;
+
+struct Shared {
+    core: Mutex<AlertCore>,
+    /// Last offset consumed per partition.
+    consumed: Mutex<HashMap<i32, i64>>,
+    producer: StageProducer,
+    metrics: Metrics,
+    input_topic: String,
+    alerts_topic: String,
+    checkpoint_topic: String,
+    restore_client: rdkafka::ClientConfig,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+impl Shared {
+    /// Publishes alert events and gauges (events are flushed with the next checkpoint).
+    fn publish(&self, closed: Closed) {
+        let m = &self.metrics;
+        for (brand, kind, observed, expected) in &closed.gauges {
+            m.alert_observed
+                .with_label_values(&[brand, kind.as_str()])
+                .set(*observed as f64);
+            m.alert_expected
+                .with_label_values(&[brand, kind.as_str()])
+                .set(*expected);
+        }
+        for e in closed.events {
+            self.publish_event(&e);
+        }
+    }
+
+    fn publish_event(&self, e: &AlertEvent) {
+        let m = &self.metrics;
+        let kind = e.kind.as_str();
+        for s in ["warning", "critical"] {
+            let _ = m.alert_active.remove_label_values(&[&e.brand, kind, s]);
+        }
+        match e.state {
+            AlertState::Firing => {
+                m.alert_active
+                    .with_label_values(&[&e.brand, kind, e.severity.as_str()])
+                    .set(1);
+                m.alert_events.with_label_values(&[kind, "fired"]).inc();
+                tracing::warn!(brand = %e.brand, kind, severity = e.severity.as_str(),
+                    observed = e.observed, expected = e.expected, p_value = e.p_value, "spike alert firing");
+            }
+            AlertState::Resolved => {
+                m.alert_events.with_label_values(&[kind, "resolved"]).inc();
+                tracing::info!(brand = %e.brand, kind, "spike alert resolved");
+            }
+        }
+        match serde_json::to_vec(e) {
+            Ok(payload) => self.send(&self.alerts_topic, &e.brand, &payload),
+            Err(err) => tracing::error!(error = %err, "alert stage: encoding an event"),
+        }
+    }
+
+    fn send(&self, topic: &str, key: &str, payload: &[u8]) {
+        let mut record = BaseRecord::to(topic).key(key).payload(payload);
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => return,
+                Err((e, r)) => {
+                    if matches!(
+                        e,
+                        rdkafka::error::KafkaError::MessageProduction(
+                            rdkafka::types::RDKafkaErrorCode::QueueFull
+                        )
+                    ) {
+                        record = r;
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    }
+                    self.producer
+                        .context()
+                        .failed
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, "alert stage: produce failed");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Sends `checkpoints`, waits for every outstanding delivery; true when all succeeded.
+    fn flush(&self, checkpoints: Vec<(String, Vec<u8>)>) -> bool {
+        let before = self.producer.context().failed.load(Ordering::Relaxed);
+        for (brand, payload) in &checkpoints {
+            self.send(&self.checkpoint_topic, brand, payload);
+        }
+        let flushed = self.producer.flush(Duration::from_secs(30)).is_ok();
+        let ok = flushed && self.producer.context().failed.load(Ordering::Relaxed) == before;
+        self.metrics
+            .alert_checkpoints
+            .with_label_values(&[if ok { "ok" } else { "error" }])
+            .inc();
+        ok
+    }
+
+    /// Checkpoints every changed brand, then stores the offsets of everything consumed.
+    fn checkpoint(&self, consumer: &BaseConsumer<StageContext>) {
+        let dirty = lock(&self.core).take_dirty();
+        if self.flush(dirty) {
+            for (&p, &offset) in lock(&self.consumed).iter() {
+                if let Err(e) = consumer.store_offset(&self.input_topic, p, offset) {
+                    tracing::debug!(error = %e, partition = p, "alert stage: store offset");
+                }
+            }
+        } else {
+            lock(&self.core).mark_all_dirty();
+            tracing::warn!(
+                "alert stage: checkpoint not acknowledged; offsets not stored, will retry"
+            );
+        }
+    }
+
+    /// Reads the whole checkpoint topic (latest value per brand).
+    fn read_checkpoints(&self) -> Vec<Checkpoint> {
+        let consumer: BaseConsumer = match self.restore_client.create() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "alert stage: checkpoint reader");
+                return Vec::new();
+            }
+        };
+        let mut latest: HashMap<String, Checkpoint> = HashMap::new();
+        let timeout = Duration::from_secs(10);
+        let partitions: Vec<i32> =
+            match consumer.fetch_metadata(Some(&self.checkpoint_topic), timeout) {
+                Ok(md) => md
+                    .topics()
+                    .iter()
+                    .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "alert stage: checkpoint topic metadata");
+                    return Vec::new();
+                }
+            };
+        let mut ends: HashMap<i32, i64> = HashMap::new();
+        let mut tpl = TopicPartitionList::new();
+        for p in partitions {
+            if let Ok((low, high)) = consumer.fetch_watermarks(&self.checkpoint_topic, p, timeout) {
+                if high > low {
+                    ends.insert(p, high);
+                    let _ = tpl.add_partition_offset(&self.checkpoint_topic, p, Offset::Beginning);
+                }
+            }
+        }
+        if ends.is_empty() {
+            drop(tpl);
+            return Vec::new();
+        }
+        if let Err(e) = consumer.assign(&tpl) {
+            tracing::warn!(error = %e, "alert stage: assigning the checkpoint topic");
+            drop(tpl);
+            return Vec::new();
+        }
+        drop(tpl);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !ends.is_empty() && Instant::now() < deadline {
+            match consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(msg)) => {
+                    let p = msg.partition();
+                    let key = msg.key().map(|k| String::from_utf8_lossy(k).into_owned());
+                    match (key, msg.payload()) {
+                        (Some(k), None) => {
+                            latest.remove(&k);
+                        }
+                        (Some(k), Some(v)) => match serde_json::from_slice::<Checkpoint>(v) {
+                            Ok(cp) => {
+                                latest.insert(k, cp);
+                            }
+                            Err(e) => {
+                                tracing::warn!(brand = %k, error = %e, "alert stage: unreadable checkpoint skipped")
+                            }
+                        },
+                        _ => {}
+                    }
+                    if ends.get(&p).is_some_and(|&end| msg.offset() + 1 >= end) {
+                        ends.remove(&p);
+                    }
+                }
+                Some(Err(e)) => tracing::warn!(error = %e, "alert stage: reading checkpoints"),
+                None => {}
+            }
+        }
+        if !ends.is_empty() {
+            tracing::warn!(partitions = ?ends.keys().collect::<Vec<_>>(), "alert stage: checkpoint topic not read to its end in 60 s");
+        }
+        let _ = consumer.unassign();
+        latest.into_values().collect()
+    }
+}
+
+/// Rebalance handling: checkpoint before giving partitions up, restore after taking them.
+pub struct StageContext {
+    shared: Arc<Shared>,
+}
+
+impl ClientContext for StageContext {}
+
+impl ConsumerContext for StageContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            let parts: HashSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+            let s = &self.shared;
+            let cps = lock(&s.core).revoke(&parts);
+            tracing::info!(partitions = ?parts, brands = cps.len(), "alert stage: partitions revoked, checkpointing");
+            if s.flush(cps) {
+                let mut commit = TopicPartitionList::new();
+                {
+                    let mut consumed = lock(&s.consumed);
+                    for p in &parts {
+                        if let Some(off) = consumed.remove(p) {
+                            let _ = commit.add_partition_offset(
+                                &s.input_topic,
+                                *p,
+                                Offset::Offset(off + 1),
+                            );
+                        }
+                    }
+                }
+                if commit.count() > 0 {
+                    if let Err(e) = consumer.commit(&commit, CommitMode::Sync) {
+                        tracing::warn!(error = %e, "alert stage: commit on revoke");
+                    }
+                }
+                drop(commit);
+            }
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                let parts: HashSet<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+                let s = &self.shared;
+                let cps = s.read_checkpoints();
+                let n = cps.len();
+                let active = lock(&s.core).restore(cps, &parts);
+                for (brand, kind, severity) in &active {
+                    s.metrics
+                        .alert_active
+                        .with_label_values(&[brand, kind.as_str(), severity.as_str()])
+                        .set(1);
+                }
+                let held = lock(&s.core).brand_count();
+                s.metrics.alert_restored.inc_by(held as u64);
+                tracing::info!(partitions = ?parts, checkpoints = n, restored = held, active = active.len(),
+                    "alert stage: partitions assigned, state restored");
+            }
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(e) => {
+                self.shared
+                    .metrics
+                    .kafka_errors
+                    .with_label_values(&["consumer"])
+                    .inc();
+                tracing::warn!(error = %e, "alert stage: rebalance error");
+            }
+        }
+    }
+}
+
+/// Starts the alert stage on its own thread; it runs until `shutdown` fires, then closes
+/// what it can, checkpoints, commits and returns.
+///
+/// # Errors
+/// [`AlertError`] when a client cannot be created or the thread cannot start.
+pub fn spawn(
+    config: &Config,
+    metrics: Metrics,
+    shutdown: Shutdown,
+) -> Result<std::thread::JoinHandle<()>, AlertError> {
+    let a = &config.alert;
+    let group = a
+        .group_id
+        .clone()
+        .unwrap_or_else(|| format!("{}-alerts", config.kafka.group_id));
+    let mut pc = base_client_config(config);
+    pc.set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("message.timeout.ms", "60000");
+    apply_overrides(&mut pc, &config.kafka.producer);
+    let producer: StageProducer = pc.create_with_context(Deliveries {
+        failed: AtomicU64::new(0),
+    })?;
+    let mut restore_client = base_client_config(config);
+    restore_client
+        .set("group.id", format!("{group}-restore"))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .set("auto.offset.reset", "earliest");
+    let shared = Arc::new(Shared {
+        core: Mutex::new(AlertCore::new(a)),
+        consumed: Mutex::new(HashMap::new()),
+        producer,
+        metrics,
+        input_topic: config.output.topic.clone(),
+        alerts_topic: a.alerts_topic.clone(),
+        checkpoint_topic: a.checkpoint_topic.clone(),
+        restore_client,
+    });
+    let mut cc = base_client_config(config);
+    cc.set("group.id", &group)
+        .set("enable.auto.commit", "true")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .set(
+            "session.timeout.ms",
+            config.kafka.session_timeout.as_millis().to_string(),
+        );
+    if let Some(id) = &config.kafka.instance_id {
+        cc.set("group.instance.id", format!("{id}-alerts"));
+    }
+    apply_overrides(&mut cc, &config.kafka.consumer);
+    let consumer: BaseConsumer<StageContext> = cc.create_with_context(StageContext {
+        shared: shared.clone(),
+    })?;
+    consumer.subscribe(&[config.output.topic.as_str()])?;
+    let window = a.window;
+    let lateness = a.lateness;
+    tracing::info!(group = %group, topic = %config.output.topic, window = ?window, "alert stage started");
+    Ok(std::thread::Builder::new()
+        .name("brandpulse-alert".into())
+        .spawn(move || run(consumer, shared, shutdown, window, lateness))?)
+}
+
+fn run(
+    consumer: BaseConsumer<StageContext>,
+    shared: Arc<Shared>,
+    shutdown: Shutdown,
+    window: Duration,
+    lateness: Duration,
+) {
+    let checkpoint_every = window.min(Duration::from_secs(5));
+    let mut last_record = Instant::now();
+    let mut last_tick = Instant::now();
+    let mut last_checkpoint = Instant::now();
+    while !shutdown.is_fired() {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(msg)) => {
+                last_record = Instant::now();
+                let parsed = msg.payload().map(serde_json::from_slice::<ScoredInput>);
+                match parsed {
+                    Some(Ok(rec)) => {
+                        let now_ms = chrono::Utc::now().timestamp_millis();
+                        if let Err(Skip::Late) =
+                            lock(&shared.core).add(msg.partition(), &rec, now_ms)
+                        {
+                            shared.metrics.alert_late.inc();
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, offset = msg.offset(), "alert stage: not a scored mention, skipped")
+                    }
+                    None => {}
+                }
+                lock(&shared.consumed).insert(msg.partition(), msg.offset());
+            }
+            Some(Err(e)) => {
+                shared
+                    .metrics
+                    .kafka_errors
+                    .with_label_values(&["consumer"])
+                    .inc();
+                tracing::warn!(error = %e, "alert stage: consumer error");
+            }
+            None => {}
+        }
+        if last_tick.elapsed() >= Duration::from_millis(200) {
+            let elapsed = last_tick.elapsed();
+            last_tick = Instant::now();
+            let closed = {
+                let mut core = lock(&shared.core);
+                // An idle stream: event time follows the wall clock.
+                if last_record.elapsed() > window + lateness {
+                    core.advance_idle(elapsed.as_millis() as i64);
+                }
+                core.close()
+            };
+            shared.publish(closed);
+        }
+        if last_checkpoint.elapsed() >= checkpoint_every {
+            last_checkpoint = Instant::now();
+            shared.checkpoint(&consumer);
+        }
+    }
+    let closed = lock(&shared.core).close();
+    shared.publish(closed);
+    shared.checkpoint(&consumer);
+    if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+        tracing::debug!(error = %e, "alert stage: final commit");
+    }
+    consumer.unsubscribe();
+    tracing::info!("alert stage stopped");
+}

@@ -1,0 +1,190 @@
+//! The alert stage against librdkafka's mock cluster: a spike in the scored topic fires an
+//! alert event; after a restart the state comes back from the checkpoint topic, so the alert
+//! resolves (it was remembered), nothing fires again (no storm), and a later spike fires
+//! without a second warm-up.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use brandpulse::config::Config;
+use brandpulse::shutdown;
+use brandpulse::telemetry::Metrics;
+use rdkafka::mocking::MockCluster;
+
+use common::*;
+
+fn config(brokers: &str) -> Config {
+    let text = config_toml(
+        brokers,
+        "alerts-test",
+        r#"
+[alert]
+enabled = true
+window = "1s"
+lateness = "0s"
+warmup_windows = 40
+min_count = 5
+persistence_k = 2
+persistence_n = 3
+cooldown_windows = 5
+alerts_topic = "alerts"
+checkpoint_topic = "alert-state"
+"#,
+    );
+    Config::from_toml(&text, "test").expect("config")
+}
+
+/// Scored records for `brand`, `n` in window `w` (1-second windows from `t0`).
+fn scored(brand: &str, t0: i64, w: i64, n: usize, negative: usize) -> Vec<Input<'static>> {
+    (0..n)
+        .map(|i| {
+            let created = chrono::DateTime::from_timestamp(t0 + w, (i as u32) * 1000).unwrap();
+            let rec = serde_json::json!({
+                "schema_version": 1, "mention_id": format!("{brand}-{w}-{i}"), "brand": brand,
+                "topics": ["brand"], "terms": [brand],
+                "sentiment": {"label": if i < negative { "negative" } else { "neutral" }, "score": 0.0, "confidence": 0.5},
+                "lang": "en", "lang_detected": false, "scorer": {"name": "lexicon", "version": "1"},
+                "source": "twitter", "text": format!("{brand} mention {w}/{i}"),
+                "created_at": created.to_rfc3339(), "processed_at": created.to_rfc3339(),
+                "reach": (w * 100 + i as i64) as u64,
+            });
+            (
+                "scored",
+                Some(brand.as_bytes().to_vec()),
+                Some(rec.to_string().into_bytes()),
+            )
+        })
+        .collect()
+}
+
+async fn produce_windows(
+    brokers: &str,
+    t0: i64,
+    windows: std::ops::Range<i64>,
+    per: impl Fn(i64) -> usize,
+) {
+    let mut records = Vec::new();
+    for w in windows {
+        records.extend(scored("acme", t0, w, per(w), 1));
+        records.extend(scored("globex", t0, w, 8, 1));
+    }
+    produce(brokers, &records).await;
+}
+
+/// Alert events read so far: (state, kind, started_at).
+fn events(brokers: &str, want: usize) -> Vec<serde_json::Value> {
+    read_until(brokers, &["alerts"], Duration::from_secs(30), |r| {
+        r.len() >= want
+    })
+    .iter()
+    .map(Read::json)
+    .collect()
+}
+
+struct Stage {
+    trigger: shutdown::Trigger,
+    metrics: Metrics,
+    handle: std::thread::JoinHandle<()>,
+}
+
+fn start(config: &Config) -> Stage {
+    let (_registry, metrics) = Metrics::for_tests();
+    let (trigger, shutdown) = shutdown::channel();
+    let handle =
+        brandpulse::alert::stage::spawn(config, metrics.clone(), shutdown).expect("alert stage");
+    Stage {
+        trigger,
+        metrics,
+        handle,
+    }
+}
+
+impl Stage {
+    fn stop(self) -> Metrics {
+        self.trigger.fire();
+        self.handle.join().expect("alert stage thread");
+        self.metrics
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_state_survives_a_restart_without_warm_up_or_storm() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    for (t, p) in [
+        ("scored", 2),
+        ("alerts", 1),
+        ("alert-state", 1),
+        ("mentions", 1),
+        ("tweets", 1),
+        ("dead", 1),
+    ] {
+        cluster.create_topic(t, p, 1).expect("create topic");
+    }
+    let brokers = cluster.bootstrap_servers();
+    let config = config(&brokers);
+    // Event time: 1-second windows starting an hour ago (the stage follows event time).
+    let t0 = chrono::Utc::now().timestamp() - 3600;
+
+    // Warm-up (40 windows), then a 5x spike for acme in windows 50-53, then quiet.
+    let quiet = |w: i64| 10 + (w % 3) as usize;
+    let stage = start(&config);
+    produce_windows(&brokers, t0, 0..50, quiet).await;
+    produce_windows(&brokers, t0, 50..54, |_| 60).await;
+    produce_windows(&brokers, t0, 54..55, quiet).await;
+    let fired = events(&brokers, 1);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    let alert = &fired[0];
+    assert_eq!(alert["state"], "firing");
+    assert_eq!(alert["kind"], "volume");
+    assert_eq!(alert["brand"], "acme");
+    assert_eq!(alert["examples"].as_array().unwrap().len(), 3);
+    assert!(alert["observed"].as_u64().unwrap() >= 60, "{alert}");
+    let started_at = alert["started_at"].clone();
+    let m = stage.stop();
+    assert_eq!(
+        m.alert_active
+            .with_label_values(&["acme", "volume", alert["severity"].as_str().unwrap()])
+            .get(),
+        1
+    );
+
+    // Restart: the state is restored; quiet windows resolve the remembered alert and nothing
+    // new fires (globex, restored too, does not start its warm-up again either).
+    let stage = start(&config);
+    produce_windows(&brokers, t0, 55..70, quiet).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut got = events(&brokers, 2);
+    while got.len() < 2 && Instant::now() < deadline {
+        got = events(&brokers, 2);
+    }
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1]["state"], "resolved", "{got:?}");
+    assert_eq!(got[1]["started_at"], started_at);
+    assert!(
+        stage.metrics.alert_restored.get() >= 2,
+        "both brands restored"
+    );
+
+    // A second spike well after the cooldown fires at once: no second warm-up (which would
+    // have lasted until window 95).
+    produce_windows(&brokers, t0, 70..80, quiet).await;
+    produce_windows(&brokers, t0, 80..84, |_| 60).await;
+    produce_windows(&brokers, t0, 84..86, quiet).await;
+    let got = events(&brokers, 3);
+    // (Then the idle stream's event time moves on and it resolves too: a fourth event.)
+    assert!(got.len() >= 3, "{got:?}");
+    assert_eq!(got[2]["state"], "firing");
+    assert_eq!(got[2]["brand"], "acme");
+    let m = stage.stop();
+    let fired = m.alert_events.with_label_values(&["volume", "fired"]).get()
+        + m.alert_events
+            .with_label_values(&["negative", "fired"])
+            .get();
+    assert_eq!(fired, 1, "only the second spike fired after the restart");
+    drop(cluster);
+}
