@@ -71,7 +71,7 @@ fn brand_name(rng: &mut StdRng, used: &mut BTreeSet<String>) -> String {
     loop {
         let cyr = rng.gen_bool(0.1);
         let parts = if cyr { CYRILLIC } else { SYLLABLES };
-        let n = rng.gen_range(2..=3);
+        let n = rng.gen_range(2..=4);
         let name: String = (0..n)
             .map(|_| parts[rng.gen_range(0..parts.len())])
             .collect();
