@@ -50,6 +50,7 @@ fn every_subcommand_has_help() {
         &["rules", "check"],
         &["rules", "test"],
         &["eval"],
+        &["alert-eval"],
     ] {
         let mut args: Vec<&str> = sub.to_vec();
         args.push("--help");
@@ -387,4 +388,45 @@ query = 'kyoto -is:repost'
         "{}",
         lines[1]
     );
+}
+
+#[test]
+fn alert_eval_prints_a_table_and_a_summary_line() {
+    let out = brandpulse(
+        &[
+            "alert-eval",
+            "--weeks",
+            "1",
+            "--learn-weeks",
+            "1",
+            "--brands",
+            "3",
+            "--seed",
+            "2",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("recall"), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    let fields: Vec<&str> = last.split(' ').collect();
+    assert_eq!(fields.len(), 3, "{last}");
+    for (field, key) in fields.iter().zip([
+        "recall_3x10m",
+        "false_alarms_per_brand_week",
+        "median_delay",
+    ]) {
+        let (k, v) = field.split_once('=').unwrap();
+        assert_eq!(k, key, "{last}");
+        if key != "median_delay" || v != "na" {
+            let x: f64 = v.parse().unwrap_or_else(|_| panic!("{last}"));
+            assert!(x >= 0.0, "{last}");
+        }
+    }
+    let recall: f64 = fields[0].split_once('=').unwrap().1.parse().unwrap();
+    assert!(recall <= 1.0, "{last}");
+
+    let bad = brandpulse(&["alert-eval", "--weeks", "0"], b"");
+    assert_eq!(bad.status.code(), Some(64), "{}", text(&bad.stderr));
 }

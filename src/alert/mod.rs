@@ -5,4 +5,5 @@
 
 pub mod core;
 pub mod detector;
+pub mod replay;
 pub mod stage;
