@@ -1,7 +1,8 @@
 //! The alert stage against librdkafka's mock cluster: a spike in the scored topic fires an
 //! alert event; after a restart the state comes back from the checkpoint topic, so the alert
 //! resolves (it was remembered), nothing fires again (no storm), and a later spike fires
-//! without a second warm-up.
+//! without a second warm-up. A second member joining the group takes brands over with their
+//! state: the alert it inherits resolves once, and nothing fires twice.
 
 mod common;
 
@@ -56,6 +57,32 @@ fn scored(brand: &str, t0: i64, w: i64, n: usize, negative: usize) -> Vec<Input<
             )
         })
         .collect()
+}
+
+/// Produces `records` to explicit partitions of the scored topic.
+async fn produce_to(brokers: &str, records: &[(i32, Input<'static>)]) {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "5")
+        .create()
+        .expect("producer");
+    let futures: Vec<_> = records
+        .iter()
+        .map(|(p, (topic, key, payload))| {
+            let mut r: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).partition(*p);
+            if let Some(k) = key {
+                r = r.key(&k[..]);
+            }
+            if let Some(v) = payload {
+                r = r.payload(&v[..]);
+            }
+            producer.send(r, rdkafka::util::Timeout::Never)
+        })
+        .collect();
+    for r in futures::future::join_all(futures).await {
+        r.expect("produced");
+    }
 }
 
 async fn produce_windows(
@@ -186,5 +213,84 @@ async fn alert_state_survives_a_restart_without_warm_up_or_storm() {
             .with_label_values(&["negative", "fired"])
             .get();
     assert_eq!(fired, 1, "only the second spike fired after the restart");
+    drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_member_takes_brands_over_with_their_state() {
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    for (t, p) in [
+        ("scored", 2),
+        ("alerts", 1),
+        ("alert-state", 1),
+        ("mentions", 1),
+        ("tweets", 1),
+        ("dead", 1),
+    ] {
+        cluster.create_topic(t, p, 1).expect("create topic");
+    }
+    let brokers = cluster.bootstrap_servers();
+    let config = config(&brokers);
+    let t0 = chrono::Utc::now().timestamp() - 3600;
+    // acme on partition 0, globex on partition 1.
+    let windows = |range: std::ops::Range<i64>, globex: fn(i64) -> usize| {
+        let mut out = Vec::new();
+        for w in range {
+            out.extend(
+                scored("acme", t0, w, 10 + (w % 3) as usize, 1)
+                    .into_iter()
+                    .map(|r| (0, r)),
+            );
+            out.extend(
+                scored("globex", t0, w, globex(w), 1)
+                    .into_iter()
+                    .map(|r| (1, r)),
+            );
+        }
+        out
+    };
+    let quiet = |w: i64| 10 + (w % 2) as usize;
+    let a = start(&config);
+    produce_to(&brokers, &windows(0..50, quiet)).await;
+    produce_to(&brokers, &windows(50..54, |_| 70)).await;
+    produce_to(&brokers, &windows(54..55, quiet)).await;
+    let got = events(&brokers, 1);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0]["brand"].as_str(), got[0]["state"].as_str()),
+        (Some("globex"), Some("firing"))
+    );
+
+    // B joins: the group splits the two partitions; whoever gets globex resolves its alert.
+    let b = start(&config);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while b.metrics.alert_restored.get() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.metrics.alert_restored.get() >= 1,
+        "B took over a brand with its state"
+    );
+    produce_to(&brokers, &windows(55..70, quiet)).await;
+    let got = events(&brokers, 2);
+    assert!(got.len() >= 2, "{got:?}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = events(&brokers, 3);
+    assert_eq!(
+        got.len(),
+        2,
+        "exactly one firing and one resolved event: {got:?}"
+    );
+    assert_eq!(
+        (got[1]["brand"].as_str(), got[1]["state"].as_str()),
+        (Some("globex"), Some("resolved"))
+    );
+    let (ma, mb) = (a.stop(), b.stop());
+    let count = |m: &Metrics, state: &str| {
+        m.alert_events.with_label_values(&["volume", state]).get()
+            + m.alert_events.with_label_values(&["negative", state]).get()
+    };
+    assert_eq!(count(&ma, "fired") + count(&mb, "fired"), 1);
+    assert_eq!(count(&ma, "resolved") + count(&mb, "resolved"), 1);
     drop(cluster);
 }
