@@ -140,7 +140,7 @@ Example:\n  brandpulse alert-eval --weeks 4 --brands 60 --dispersion 0.05"
     },
     /// Run the whole pipeline on an in-process broker with a generated sample stream.
     #[command(
-        after_help = "Prints the broker's bootstrap address (attach any Kafka client to it) and the metrics URL.\n\n\
+        after_help = "Prints the broker's bootstrap address (attach any Kafka client to it), the live page URL and the metrics URL.\n\n\
 Example:\n  brandpulse demo --duration 60s"
     )]
     Demo {
@@ -150,7 +150,7 @@ Example:\n  brandpulse demo --duration 60s"
         /// Mean mentions per second (the daily rhythm and bursts vary it).
         #[arg(long, default_value_t = 40.0)]
         rate: f64,
-        /// Address of /metrics, /healthz and /readyz.
+        /// Address of /metrics, /healthz, /readyz and the live page (/).
         #[arg(long, default_value = "127.0.0.1:9898")]
         listen: SocketAddr,
         /// Seed of the sample stream.
@@ -551,10 +551,11 @@ async fn run_service(
         config.telemetry.listen,
         registry,
         health.clone(),
+        metrics.live.clone(),
         shutdown.clone(),
     )
     .await?;
-    tracing::info!(%addr, "serving /metrics /healthz /readyz");
+    tracing::info!(%addr, live_page = %format!("http://{addr}/"), "serving /metrics /healthz /readyz and the live page");
     let server = tokio::spawn(server);
     let alerts = if config.alert.enabled {
         Some(brandpulse::alert::stage::spawn(

@@ -96,6 +96,7 @@ impl Shared {
 
     fn publish_event(&self, e: &AlertEvent) {
         let m = &self.metrics;
+        m.live.record_alert(e);
         let kind = e.kind.as_str();
         for s in ["warning", "critical"] {
             let _ = m.alert_active.remove_label_values(&[&e.brand, kind, s]);

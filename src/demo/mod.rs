@@ -101,8 +101,14 @@ pub async fn run(
             .map_err(DemoError::Broker)?;
     }
     let health = Arc::new(Health::default());
-    let (addr, server) =
-        http::bind(opts.listen, registry, health.clone(), shutdown.clone()).await?;
+    let (addr, server) = http::bind(
+        opts.listen,
+        registry,
+        health.clone(),
+        metrics.live.clone(),
+        shutdown.clone(),
+    )
+    .await?;
     tokio::spawn(async move {
         if let Err(e) = server.await {
             tracing::error!(error = %e, "metrics endpoint failed");
@@ -114,6 +120,7 @@ pub async fn run(
         "  in-process Kafka broker : {bootstrap}   (topics: mentions, tweets -> {}, {})",
         config.output.topic, config.output.dead_letter_topic
     );
+    println!("  live page               : http://{addr}/");
     println!("  metrics                 : http://{addr}/metrics");
     println!("  health                  : http://{addr}/healthz  http://{addr}/readyz");
     println!(

@@ -91,6 +91,10 @@ impl Emitter {
                         continue;
                     };
                     let started = std::time::Instant::now();
+                    self.metrics.live.record_scored(batch.iter().flat_map(|o| match &o.outputs {
+                        Outputs::Scored(list) => list.as_slice(),
+                        _ => &[],
+                    }));
                     for outbound in batch {
                         let id = next_id;
                         next_id += 1;

@@ -7,6 +7,7 @@
 //! dead-letter reasons, stage names, Kafka topic/partition of our own inputs.
 
 pub mod http;
+pub mod live;
 pub mod stats;
 
 use prometheus::{
@@ -103,6 +104,9 @@ pub struct Metrics {
     pub alert_checkpoints: IntCounterVec,
     /// Brand states restored from the checkpoint topic.
     pub alert_restored: IntCounter,
+    /// Recent per-brand volume, sentiment, mentions and alerts for the live page (not a
+    /// Prometheus metric).
+    pub live: live::LiveView,
 }
 
 impl Metrics {
@@ -280,6 +284,7 @@ impl Metrics {
                 "brandpulse_alert_restored_total",
                 "Brand alert states restored from the checkpoint topic after an assignment.",
             )?,
+            live: live::LiveView::default(),
         };
         registry.register(Box::new(m.brand_mentions.clone()))?;
         registry.register(Box::new(m.rules_reloads.clone()))?;

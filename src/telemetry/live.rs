@@ -1,0 +1,502 @@
+//! The live page's data: a small, bounded, in-memory view of what the pipeline did in the
+//! last hours, served as JSON at `/api/live` and drawn by the page at `/`.
+//!
+//! Per brand it keeps per-minute buckets (mentions by sentiment label and the sum of their
+//! scores) for the last [`LiveConfig::hours`], by event time (`created_at`, like the alert
+//! windows), and the last [`LiveConfig::recent`] scored mentions; over all brands, the last
+//! [`LiveConfig::alerts`] alert events as they were published. Memory is bounded by
+//! `max_brands x (hours x 60 buckets + recent mentions)` plus the alerts. Records whose event
+//! time is outside the window (older than it, or more than a minute ahead of the clock) are
+//! left out of the buckets but still shown among the recent mentions.
+//!
+//! [`LiveView`] is cheap to clone (an `Arc<Mutex<..>>`) and lives in
+//! [`crate::telemetry::Metrics`]; the emitter records each batch with one lock.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::alert::core::AlertEvent;
+use crate::mention::{ScoredMention, SentimentLabel};
+
+/// Longest text kept for a recent mention, in characters.
+pub const TEXT_CHARS: usize = 280;
+
+/// Seconds per bucket.
+pub const BUCKET_SECONDS: i64 = 60;
+
+/// How much the live view keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveConfig {
+    /// Hours of per-minute buckets per brand.
+    pub hours: u32,
+    /// Recent scored mentions per brand.
+    pub recent: usize,
+    /// Recent alert events (all brands).
+    pub alerts: usize,
+    /// Brands tracked; records of further brands are not kept (rules define the brands, so
+    /// this only matters after many reloads with new brand ids).
+    pub max_brands: usize,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            hours: 6,
+            recent: 5,
+            alerts: 50,
+            max_brands: 2000,
+        }
+    }
+}
+
+/// One minute of one brand.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bucket {
+    /// Unix minute (`secs / 60`) this slot holds; a slot of another minute is stale.
+    minute: i64,
+    /// Mentions by label, in [`SentimentLabel::ALL`] order.
+    counts: [u32; 3],
+    /// Sum of sentiment scores.
+    score_sum: f64,
+}
+
+/// A scored mention as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecentMention {
+    /// Mention id.
+    pub id: String,
+    /// Text, at most [`TEXT_CHARS`] characters (an ellipsis marks a cut).
+    pub text: String,
+    /// `positive`, `neutral` or `negative`.
+    pub label: &'static str,
+    /// -1 .. 1.
+    pub score: f32,
+    /// Platform.
+    pub source: String,
+    /// Language scored in.
+    pub lang: String,
+    /// Event time.
+    pub created_at: DateTime<Utc>,
+    /// Potential reach (author followers).
+    pub reach: u64,
+}
+
+#[derive(Debug, Default)]
+struct BrandView {
+    /// Ring of per-minute buckets, indexed by `minute % len`; allocated on first use.
+    buckets: Vec<Bucket>,
+    /// Newest last.
+    recent: VecDeque<RecentMention>,
+    /// Mentions recorded since start (all event times).
+    total: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: LiveConfig,
+    brands: BTreeMap<String, BrandView>,
+    /// Newest last.
+    alerts: VecDeque<AlertEvent>,
+    /// Records of brands over `max_brands`, not kept.
+    dropped_brands: u64,
+}
+
+/// The live view; clones share the same state.
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Default for LiveView {
+    fn default() -> Self {
+        Self::new(LiveConfig::default())
+    }
+}
+
+fn label_index(label: SentimentLabel) -> usize {
+    match label {
+        SentimentLabel::Positive => 0,
+        SentimentLabel::Neutral => 1,
+        SentimentLabel::Negative => 2,
+    }
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let mut s = text[..cut].trim_end().to_string();
+            s.push('…');
+            s
+        }
+    }
+}
+
+impl LiveView {
+    /// An empty view keeping what `config` says.
+    pub fn new(config: LiveConfig) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                config,
+                brands: BTreeMap::new(),
+                alerts: VecDeque::new(),
+                dropped_brands: 0,
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(g) => g,
+            // The state stays consistent record by record; a panic elsewhere does not spoil it.
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Records scored mentions (one lock for all of them), bucketed against the clock.
+    pub fn record_scored<'a>(&self, records: impl IntoIterator<Item = &'a ScoredMention>) {
+        self.record_scored_at(records, Utc::now());
+    }
+
+    /// [`Self::record_scored`] with an explicit clock.
+    pub fn record_scored_at<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a ScoredMention>,
+        now: DateTime<Utc>,
+    ) {
+        let mut records = records.into_iter().peekable();
+        if records.peek().is_none() {
+            return;
+        }
+        let mut inner = self.lock();
+        let Inner {
+            config,
+            brands,
+            dropped_brands,
+            ..
+        } = &mut *inner;
+        let slots = (i64::from(config.hours) * 3600 / BUCKET_SECONDS).max(1);
+        let now_minute = now.timestamp().div_euclid(BUCKET_SECONDS);
+        for r in records {
+            if !brands.contains_key(&r.brand) {
+                if brands.len() >= config.max_brands {
+                    *dropped_brands += 1;
+                    continue;
+                }
+                brands.insert(r.brand.clone(), BrandView::default());
+            }
+            let Some(view) = brands.get_mut(&r.brand) else {
+                continue;
+            };
+            view.total += 1;
+            let minute = r.created_at.timestamp().div_euclid(BUCKET_SECONDS);
+            if minute > now_minute - slots && minute <= now_minute + 1 {
+                if view.buckets.is_empty() {
+                    view.buckets = vec![Bucket::default(); slots as usize];
+                }
+                let b = &mut view.buckets[minute.rem_euclid(slots) as usize];
+                if b.minute != minute {
+                    *b = Bucket {
+                        minute,
+                        ..Bucket::default()
+                    };
+                }
+                b.counts[label_index(r.sentiment.label)] += 1;
+                b.score_sum += f64::from(r.sentiment.score);
+            }
+            if config.recent > 0 {
+                if view.recent.len() == config.recent {
+                    view.recent.pop_front();
+                }
+                view.recent.push_back(RecentMention {
+                    id: r.mention_id.clone(),
+                    text: truncate(&r.text, TEXT_CHARS),
+                    label: r.sentiment.label.as_str(),
+                    score: r.sentiment.score,
+                    source: r.source.clone(),
+                    lang: r.lang.clone(),
+                    created_at: r.created_at,
+                    reach: r.reach,
+                });
+            }
+        }
+    }
+
+    /// Records an alert event as published.
+    pub fn record_alert(&self, event: &AlertEvent) {
+        let mut inner = self.lock();
+        if inner.config.alerts == 0 {
+            return;
+        }
+        if inner.alerts.len() == inner.config.alerts {
+            inner.alerts.pop_front();
+        }
+        inner.alerts.push_back(event.clone());
+    }
+
+    /// The view as JSON, bucketed against the clock (see [`Self::snapshot_at`]).
+    pub fn snapshot_json(&self) -> String {
+        let snapshot = self.snapshot_at(Utc::now());
+        match serde_json::to_string(&snapshot) {
+            Ok(s) => s,
+            // Plain data; serialising it cannot fail.
+            Err(e) => format!("{{\"error\":{:?}}}", e.to_string()),
+        }
+    }
+
+    /// The view at `now`: one shared time axis of minutes from the first minute with data
+    /// (within the window) to `now`'s minute, each brand's counts on it, its recent
+    /// mentions (newest first) and the alert events (newest first).
+    pub fn snapshot_at(&self, now: DateTime<Utc>) -> Snapshot {
+        let inner = self.lock();
+        let config = inner.config;
+        let slots = (i64::from(config.hours) * 3600 / BUCKET_SECONDS).max(1);
+        let now_minute = now.timestamp().div_euclid(BUCKET_SECONDS);
+        let oldest = now_minute - slots + 1;
+        let live = |b: &&Bucket| b.minute >= oldest && b.minute <= now_minute + 1;
+        let first = inner
+            .brands
+            .values()
+            .flat_map(|v| v.buckets.iter().filter(live))
+            .map(|b| b.minute)
+            .min()
+            .unwrap_or(now_minute);
+        let last = inner
+            .brands
+            .values()
+            .flat_map(|v| v.buckets.iter().filter(live))
+            .map(|b| b.minute)
+            .max()
+            .unwrap_or(now_minute)
+            .max(now_minute);
+        let len = (last - first + 1) as usize;
+        let minutes: Vec<i64> = (first..=last).map(|m| m * BUCKET_SECONDS).collect();
+        let brands = inner
+            .brands
+            .iter()
+            .map(|(brand, view)| {
+                let mut series = Series {
+                    positive: vec![0; len],
+                    neutral: vec![0; len],
+                    negative: vec![0; len],
+                    avg_score: vec![None; len],
+                };
+                let mut in_window = 0u64;
+                for b in view.buckets.iter().filter(live) {
+                    let i = (b.minute - first) as usize;
+                    series.positive[i] = b.counts[0];
+                    series.neutral[i] = b.counts[1];
+                    series.negative[i] = b.counts[2];
+                    let n: u32 = b.counts.iter().sum();
+                    if n > 0 {
+                        series.avg_score[i] = Some(b.score_sum / f64::from(n));
+                    }
+                    in_window += u64::from(n);
+                }
+                BrandSnapshot {
+                    brand: brand.clone(),
+                    total: view.total,
+                    in_window,
+                    series,
+                    recent: view.recent.iter().rev().cloned().collect(),
+                }
+            })
+            .collect();
+        Snapshot {
+            generated_at: now,
+            bucket_seconds: BUCKET_SECONDS,
+            hours: config.hours,
+            minutes,
+            brands,
+            alerts: inner.alerts.iter().rev().cloned().collect(),
+            dropped_brands: inner.dropped_brands,
+        }
+    }
+}
+
+/// Per-minute series of one brand, aligned with [`Snapshot::minutes`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    /// Positive mentions per minute.
+    pub positive: Vec<u32>,
+    /// Neutral mentions per minute.
+    pub neutral: Vec<u32>,
+    /// Negative mentions per minute.
+    pub negative: Vec<u32>,
+    /// Average score per minute (`null` for a minute without mentions).
+    pub avg_score: Vec<Option<f64>>,
+}
+
+/// One brand in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrandSnapshot {
+    /// Brand id.
+    pub brand: String,
+    /// Mentions recorded since start.
+    pub total: u64,
+    /// Mentions in the series.
+    pub in_window: u64,
+    /// Per-minute counts.
+    pub series: Series,
+    /// Recent scored mentions, newest first.
+    pub recent: Vec<RecentMention>,
+}
+
+/// What `/api/live` returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// When it was taken.
+    pub generated_at: DateTime<Utc>,
+    /// Seconds per bucket (60).
+    pub bucket_seconds: i64,
+    /// Hours the buckets cover at most.
+    pub hours: u32,
+    /// Start of each bucket (unix seconds), oldest first, up to the current minute.
+    pub minutes: Vec<i64>,
+    /// Brands with recorded mentions, by id.
+    pub brands: Vec<BrandSnapshot>,
+    /// Alert events, newest first, as published to the alerts topic.
+    pub alerts: Vec<AlertEvent>,
+    /// Records not kept because `max_brands` brands were tracked already.
+    pub dropped_brands: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mention::{ScorerInfo, Sentiment, SCORED_SCHEMA_VERSION};
+    use chrono::TimeZone;
+
+    fn scored(brand: &str, id: &str, label: SentimentLabel, score: f32, at: i64) -> ScoredMention {
+        ScoredMention {
+            schema_version: SCORED_SCHEMA_VERSION,
+            mention_id: id.into(),
+            brand: brand.into(),
+            topics: vec![],
+            terms: vec![],
+            sentiment: Sentiment {
+                label,
+                score,
+                confidence: 0.9,
+            },
+            lang: "en".into(),
+            lang_detected: true,
+            scorer: ScorerInfo {
+                name: "lexicon".into(),
+                version: "1".into(),
+            },
+            degraded: false,
+            source: "twitter".into(),
+            text: format!("text of {id}"),
+            created_at: Utc.timestamp_opt(at, 0).unwrap(),
+            processed_at: Utc.timestamp_opt(at, 0).unwrap(),
+            reach: 7,
+            author_handle: None,
+            url: None,
+            repost_of: None,
+            reply_to: None,
+            quote_of: None,
+        }
+    }
+
+    const NOW: i64 = 1_750_000_040; // a minute boundary + 20 s
+
+    #[test]
+    fn buckets_by_minute_and_label() {
+        let live = LiveView::default();
+        let recs = [
+            scored("acme", "1", SentimentLabel::Positive, 0.8, NOW - 150),
+            scored("acme", "2", SentimentLabel::Negative, -0.6, NOW - 145),
+            scored("acme", "3", SentimentLabel::Neutral, 0.0, NOW),
+            scored("globex", "4", SentimentLabel::Negative, -1.0, NOW - 10),
+        ];
+        let now = Utc.timestamp_opt(NOW, 0).unwrap();
+        live.record_scored_at(&recs, now);
+        let s = live.snapshot_at(now);
+        // From the first minute with data (NOW-150: 3 minutes back) to now's minute.
+        assert_eq!(s.minutes.len(), 4);
+        assert_eq!(*s.minutes.last().unwrap(), NOW - 20);
+        assert_eq!(s.brands.len(), 2);
+        let acme = &s.brands[0];
+        assert_eq!(acme.brand, "acme");
+        assert_eq!(acme.series.positive, vec![1, 0, 0, 0]);
+        assert_eq!(acme.series.negative, vec![1, 0, 0, 0]);
+        assert_eq!(acme.series.neutral, vec![0, 0, 0, 1]);
+        let avg = acme.series.avg_score[0].unwrap();
+        assert!((avg - 0.1).abs() < 1e-6, "{avg}");
+        assert_eq!(acme.series.avg_score[1], None);
+        assert_eq!(acme.in_window, 3);
+        assert_eq!(acme.recent[0].id, "3", "newest first");
+        let globex = &s.brands[1];
+        assert_eq!(globex.series.negative, vec![0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn bounded_and_forgets_old_minutes() {
+        let live = LiveView::new(LiveConfig {
+            hours: 1,
+            recent: 2,
+            alerts: 1,
+            max_brands: 1,
+        });
+        let now = Utc.timestamp_opt(NOW, 0).unwrap();
+        let old = scored("acme", "old", SentimentLabel::Positive, 1.0, NOW - 3600);
+        let ancient = scored("acme", "anc", SentimentLabel::Positive, 1.0, NOW - 7200);
+        let future = scored("acme", "fut", SentimentLabel::Positive, 1.0, NOW + 600);
+        let fresh = scored("acme", "new", SentimentLabel::Positive, 1.0, NOW);
+        let other = scored("globex", "x", SentimentLabel::Positive, 1.0, NOW);
+        live.record_scored_at([&old, &ancient, &future, &fresh, &other], now);
+        let s = live.snapshot_at(now);
+        assert_eq!(s.brands.len(), 1);
+        assert_eq!(s.dropped_brands, 1);
+        let acme = &s.brands[0];
+        assert_eq!(acme.total, 4);
+        // NOW-3600 is exactly 60 minutes back: outside a one-hour window of 60 buckets.
+        assert_eq!(acme.in_window, 1);
+        assert_eq!(s.minutes.len(), 1);
+        let ids: Vec<_> = acme.recent.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["new", "fut"]);
+        // An hour later the minute has aged out of the ring.
+        let later = Utc.timestamp_opt(NOW + 3600, 0).unwrap();
+        let s = live.snapshot_at(later);
+        assert_eq!(s.brands[0].in_window, 0);
+        assert_eq!(s.minutes.len(), 1);
+    }
+
+    #[test]
+    fn truncates_text_on_char_boundaries() {
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(truncate("héllo wörld", 6), "héllo…");
+        assert_eq!(truncate("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn keeps_the_last_alerts_newest_first() {
+        let live = LiveView::new(LiveConfig {
+            alerts: 2,
+            ..LiveConfig::default()
+        });
+        let json = serde_json::json!({
+            "schema_version": 1, "id": "acme:volume:0", "brand": "acme", "kind": "volume",
+            "state": "firing", "severity": "warning",
+            "window_start": "2025-01-01T00:00:00Z", "window_end": "2025-01-01T00:01:00Z",
+            "started_at": "2025-01-01T00:00:00Z", "resolved_at": null,
+            "observed": 40, "expected": 10.0, "p_value": 0.0001,
+            "examples": [{"mention_id": "m1", "text": "<b>bad</b>", "reach": 5}]
+        });
+        let mut e: AlertEvent = serde_json::from_value(json).unwrap();
+        for n in 0..3 {
+            e.observed = n;
+            live.record_alert(&e);
+        }
+        let v: serde_json::Value = serde_json::from_str(&live.snapshot_json()).unwrap();
+        let alerts = v["alerts"].as_array().unwrap();
+        assert_eq!(alerts.len(), 2);
+        assert_eq!(alerts[0]["observed"], 2);
+        assert_eq!(alerts[0]["examples"][0]["text"], "<b>bad</b>");
+        assert_eq!(v["brands"].as_array().unwrap().len(), 0);
+    }
+}
