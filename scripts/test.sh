@@ -26,6 +26,7 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 
 step "unit, integration (MockCluster) and end-to-end (tansu; Prometheus + Alertmanager) tests"
+bash scripts/ensure-chromium.sh   # Debian chromium, once, for tests/live_page.rs (headless)
 cargo test --locked -- --include-ignored
 
 # cargo-fuzz on stable (installed once); the first run also builds fuzz/target (~5 min).
