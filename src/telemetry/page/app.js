@@ -33,7 +33,7 @@
   const fmtInt = new Intl.NumberFormat("en-US");
   function fmtTime(iso) {
     const d = new Date(iso);
-    return isNaN(d) ? String(iso) : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return isNaN(d) ? String(iso) : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
   function fmtScore(s) {
     return (s >= 0 ? "+" : "") + Number(s).toFixed(2);
@@ -43,12 +43,12 @@
     return Math.max(300, section.clientWidth - 24);
   }
 
-  // Marks each chart with how many points it drew, and the status with how many charts
-  // drew data: the headless browser test reads these attributes.
+  // Marks each chart with how many points (non-null values over its series) it drew, and
+  // the status with how many charts drew data: the headless browser test reads these.
   function markDrawn(u) {
     let n = 0;
     for (let s = 1; s < u.data.length; s++) {
-      for (const v of u.data[s]) if (v !== null && v !== undefined && v !== 0) n++;
+      for (const v of u.data[s]) if (v !== null && v !== undefined) n++;
     }
     u.root.parentElement.dataset.drawn = String(n);
     const drawn = document.querySelectorAll('.chart[data-drawn]:not([data-drawn="0"])').length;
@@ -65,7 +65,7 @@
         height: 170,
         cursor: { points: { show: false } },
         scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(4, max * 1.1)] } },
-        axes: [{}, { size: 44 }],
+        axes: [{}, { size: 60 }],
         // Drawn in order, each over the previous: total (positive on top), then
         // neutral + negative, then negative: a stacked bar per minute.
         series: [
@@ -88,7 +88,9 @@
         const neg = series.negative;
         const neuNeg = neg.map((n, i) => n + series.neutral[i]);
         const total = neuNeg.map((n, i) => n + series.positive[i]);
-        u.setData([minutes, total, neuNeg, neg]);
+        // null, not 0: uPlot strokes a zero-height bar as a line.
+        const gap = (v) => (v === 0 ? null : v);
+        u.setData([minutes, total.map(gap), neuNeg.map(gap), neg.map(gap)]);
       },
     };
   }
@@ -99,7 +101,7 @@
         width,
         height: 130,
         scales: { x: { time: true }, y: { range: [-1, 1] } },
-        axes: [{}, { size: 44, splits: () => [-1, -0.5, 0, 0.5, 1], values: (u, ticks) => ticks.map((t) => t.toFixed(1)) }],
+        axes: [{}, { size: 60, splits: () => [-1, -0.5, 0, 0.5, 1], values: (u, ticks) => ticks.map((t) => t.toFixed(1)) }],
         series: [
           {},
           {
@@ -207,7 +209,7 @@
         el("td", {}, a.kind),
         el("td", {}, el("span", { class: "sev-" + a.severity }, a.severity)),
         el("td", {}, el("span", { class: "state-" + a.state }, a.state)),
-        el("td", {}, `${fmtTime(a.window_start)}–${fmtTime(a.window_end)}`, el("br"), el("span", { class: "muted" }, `since ${fmtTime(a.started_at)}`)),
+        el("td", { class: "window" }, `${fmtTime(a.window_start)}–${fmtTime(a.window_end)}`, el("br"), el("span", { class: "muted" }, `since ${fmtTime(a.started_at)}`)),
         el("td", { class: "num" }, `${fmtInt.format(a.observed)} / ${Number(a.expected).toFixed(1)}${ratio}`),
         el("td", { class: "num" }, Number(a.p_value).toExponential(1)),
         el("td", {}, examples),
