@@ -599,3 +599,43 @@ fn dockerfile_has_its_stages_and_entrypoint() {
         }
     }
 }
+
+/// Every alert's runbook_url points at a section of docs/operations.md.
+#[test]
+fn every_runbook_url_has_its_section() {
+    let ops = std::fs::read_to_string(Path::new(DEPLOY).join("../docs/operations.md")).unwrap();
+    // GitHub's heading anchors: lower case, spaces to dashes, other punctuation dropped.
+    let anchors: BTreeSet<String> = ops
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix('#')
+                .map(|h| h.trim_start_matches('#').trim())
+        })
+        .map(|h| {
+            h.to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let rules = yaml("prometheus/rules/brandpulse-alerts.yml");
+    let mut n = 0;
+    for group in rules["groups"].as_vec().unwrap() {
+        for rule in group["rules"].as_vec().unwrap() {
+            let alert = str_of(&rule["alert"], "alert");
+            let url = str_of(&rule["annotations"]["runbook_url"], alert);
+            let (page, anchor) = url.split_once('#').expect("an anchor");
+            assert!(page.ends_with("/docs/operations.md"), "{alert}: {url}");
+            assert!(
+                anchors.contains(anchor),
+                "{alert}: no section #{anchor} in docs/operations.md"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 8, "{n} alerts");
+}
