@@ -462,6 +462,14 @@ pub struct AlertConfig {
     /// Windows of quiet after an alert resolves before the same kind can fire again.
     #[serde(default = "default_cooldown")]
     pub cooldown_windows: u64,
+    /// Also test the sum of the last this many windows, for sustained rises that no single
+    /// window shows (low-volume brands); 0 turns it off.
+    #[serde(default = "default_span_windows")]
+    pub span_windows: u32,
+    /// Relative error of the baseline (0.1 = a day can be 10% busier than expected without
+    /// alerting): keeps high-volume brands from alerting on ordinary level changes.
+    #[serde(default = "default_baseline_error")]
+    pub baseline_error: f64,
     /// Example mentions (highest reach) carried by each alert event.
     #[serde(default = "default_examples")]
     pub examples: usize,
@@ -490,6 +498,8 @@ impl Default for AlertConfig {
             persistence_k: default_persistence_k(),
             persistence_n: default_persistence_n(),
             cooldown_windows: default_cooldown(),
+            span_windows: default_span_windows(),
+            baseline_error: default_baseline_error(),
             examples: default_examples(),
             group_id: None,
             alerts_topic: default_alerts_topic(),
@@ -511,6 +521,8 @@ impl AlertConfig {
             persistence_k: self.persistence_k,
             persistence_n: self.persistence_n,
             cooldown_windows: self.cooldown_windows,
+            span_windows: self.span_windows,
+            baseline_error: self.baseline_error,
         }
     }
 
@@ -547,6 +559,18 @@ impl AlertConfig {
         }
         if self.min_ratio.is_nan() || self.min_ratio < 1.0 {
             return Err(invalid("alert.min_ratio", "must be at least 1"));
+        }
+        if self.baseline_error.is_nan() || !(0.0..=1.0).contains(&self.baseline_error) {
+            return Err(invalid(
+                "alert.baseline_error",
+                "must be between 0 and 1, e.g. 0.1",
+            ));
+        }
+        if self.span_windows > 120 {
+            return Err(invalid(
+                "alert.span_windows",
+                "must be at most 120 (0 turns it off)",
+            ));
         }
         if self.examples > 20 {
             return Err(invalid("alert.examples", "must be at most 20"));
@@ -601,6 +625,14 @@ fn default_persistence_n() -> u32 {
 
 fn default_cooldown() -> u64 {
     30
+}
+
+fn default_baseline_error() -> f64 {
+    0.1
+}
+
+fn default_span_windows() -> u32 {
+    10
 }
 
 fn default_examples() -> usize {

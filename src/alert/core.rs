@@ -492,12 +492,14 @@ mod tests {
         let mut fresh = AlertCore::new(&config());
         let active = fresh.restore(cps, &HashSet::from([0]));
         assert_eq!(active, vec![("acme".to_string(), Kind::Volume, e.severity)]);
-        let events = feed(&mut fresh, "acme", 64..70, quiet);
+        let events = feed(&mut fresh, "acme", 64..80, quiet);
         assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(events[0].state, AlertState::Resolved);
         assert_eq!(events[0].started_at, e.started_at);
         // A second spike after the cooldown fires at once: no second warm-up.
-        let events = feed(&mut fresh, "acme", 100..103, |_| 60);
+        let events = feed(&mut fresh, "acme", 80..115, quiet);
+        assert!(events.is_empty(), "{events:?}");
+        let events = feed(&mut fresh, "acme", 115..118, |_| 60);
         assert!(
             events.iter().any(|e| e.state == AlertState::Firing),
             "{events:?}"

@@ -28,6 +28,13 @@ pub struct DetectorConfig {
     pub persistence_n: u32,
     /// After an alert resolves, the same kind stays quiet for this many windows.
     pub cooldown_windows: u64,
+    /// Also test the sum of the last this many windows (a sustained rise that no single
+    /// window shows, as for low-volume brands); 0 or 1 turns it off.
+    pub span_windows: u32,
+    /// Relative error of the baseline (standard deviation of actual/expected level, e.g. a
+    /// day busier than usual): the tests' variance is `dispersion * mean + (e * mean)^2`, so
+    /// high-volume brands and long spans do not alert on ordinary level changes.
+    pub baseline_error: f64,
 }
 
 impl Default for DetectorConfig {
@@ -42,6 +49,8 @@ impl Default for DetectorConfig {
             persistence_k: 2,
             persistence_n: 3,
             cooldown_windows: 30,
+            span_windows: 10,
+            baseline_error: 0.1,
         }
     }
 }
@@ -90,16 +99,26 @@ impl Severity {
 }
 
 /// The test of one window for one kind.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
-    /// Volume: mentions; negative: negative mentions.
+    /// Volume: mentions; negative: negative mentions (this window).
     pub observed: u64,
     /// Expected value of `observed` under the baseline.
     pub expected: f64,
-    /// Upper-tail probability of `observed` (1 when not tested, e.g. during warm-up).
+    /// The smaller of the window's and the span's upper-tail probabilities (1 when not
+    /// tested, e.g. during warm-up).
     pub p_value: f64,
-    /// Whether the window counts towards persistence.
+    /// Whether the window counts towards persistence (the window's or the span's test).
     pub significant: bool,
+    /// Windows summed by the span test (0 when it did not run).
+    #[serde(default)]
+    pub span_windows: u32,
+    /// `observed` summed over the span.
+    #[serde(default)]
+    pub span_observed: u64,
+    /// `expected` summed over the span.
+    #[serde(default)]
+    pub span_expected: f64,
 }
 
 /// A change of alert state.
@@ -196,6 +215,10 @@ pub struct BrandState {
     pub totals: f64,
     /// Alert state per kind: volume, negative.
     pub kinds: [KindState; 2],
+    /// The last windows, newest last, for the span test: (count, expected count,
+    /// negatives, baseline negative share).
+    #[serde(default)]
+    pub history: std::collections::VecDeque<(u64, f64, u64, f64)>,
 }
 
 impl Default for BrandState {
@@ -211,6 +234,7 @@ impl Default for BrandState {
             negatives: 0.0,
             totals: 0.0,
             kinds: Default::default(),
+            history: std::collections::VecDeque::new(),
         }
     }
 }
@@ -295,10 +319,8 @@ impl BrandState {
             if w <= last {
                 // Already observed (e.g. replayed after a restore): ignore.
                 let none = Evaluation {
-                    observed: 0,
-                    expected: 0.0,
                     p_value: 1.0,
-                    significant: false,
+                    ..Evaluation::default()
                 };
                 return ([none, none], transitions);
             }
@@ -322,45 +344,86 @@ impl BrandState {
     ) -> ([Evaluation; 2], Vec<Transition>) {
         let warm = self.windows >= cfg.warmup_windows;
         let expected = self.expected(w, cfg).max(0.0);
-        // Volume.
-        let vol_p = if warm && expected > 0.0 {
-            count_tail(count, expected, self.dispersion)
-        } else {
-            1.0
+        let share = self.negative_share();
+        let volume_test = |c: u64, e: f64| -> (f64, bool) {
+            let p = if warm && e > 0.0 {
+                let err = cfg.baseline_error;
+                count_tail(c, e, self.dispersion + err * err * e)
+            } else {
+                1.0
+            };
+            (
+                p,
+                warm && p < cfg.p_value && c >= cfg.min_count && c as f64 >= cfg.min_ratio * e,
+            )
         };
-        let vol_sig = warm
-            && vol_p < cfg.p_value
-            && count >= cfg.min_count
-            && count as f64 >= cfg.min_ratio * expected;
+        // `n` of `c` negative where `e` negatives are expected.
+        let share_test = |n: u64, c: u64, e: f64| -> (f64, bool) {
+            let p = if warm && c > 0 {
+                binomial_tail(n, c, (e / c as f64).clamp(0.0, 1.0))
+            } else {
+                1.0
+            };
+            (
+                p,
+                warm && p < cfg.p_value
+                    && c >= cfg.min_count
+                    && n * 2 >= cfg.min_count
+                    && n as f64 >= cfg.min_ratio * e,
+            )
+        };
+        let (vol_p, vol_sig) = volume_test(count, expected);
+        let (neg_p, neg_sig) = share_test(negatives, count, share * count as f64);
+        // The span: this window and the ones before it.
+        let span = cfg.span_windows as usize;
+        let (mut span_vol, mut span_neg) = ((1.0, false), (1.0, false));
+        let mut sums = (0u64, 0.0f64, 0u64, 0.0f64);
+        let span_full = span > 1 && self.history.len() + 1 >= span;
+        if span_full {
+            sums = (count, expected, negatives, share * count as f64);
+            for &(c, e, n, sh) in self.history.iter().rev().take(span - 1) {
+                sums.0 += c;
+                sums.1 += e;
+                sums.2 += n;
+                sums.3 += sh * c as f64;
+            }
+            span_vol = volume_test(sums.0, sums.1);
+            span_neg = share_test(sums.2, sums.0, sums.3);
+        }
+        let span_ran = if span_full { span as u32 } else { 0 };
         let volume = Evaluation {
             observed: count,
             expected,
-            p_value: vol_p,
-            significant: vol_sig,
+            p_value: vol_p.min(span_vol.0),
+            significant: vol_sig || span_vol.1,
+            span_windows: span_ran,
+            span_observed: sums.0,
+            span_expected: sums.1,
         };
-        // Negative share.
-        let share = self.negative_share();
-        let neg_p = if warm && count > 0 {
-            binomial_tail(negatives, count, share)
-        } else {
-            1.0
-        };
-        let neg_sig = warm
-            && neg_p < cfg.p_value
-            && count >= cfg.min_count
-            && negatives * 2 >= cfg.min_count
-            && negatives as f64 >= cfg.min_ratio * share * count as f64;
         let negative = Evaluation {
             observed: negatives,
             expected: share * count as f64,
-            p_value: neg_p,
-            significant: neg_sig,
+            p_value: neg_p.min(span_neg.0),
+            significant: neg_sig || span_neg.1,
+            span_windows: span_ran,
+            span_observed: sums.2,
+            span_expected: sums.3,
         };
+        let (vol_sig, neg_sig) = (volume.significant, negative.significant);
+        if span > 1 {
+            self.history.push_back((count, expected, negatives, share));
+            while self.history.len() >= span {
+                self.history.pop_front();
+            }
+        }
         let evals = [volume, negative];
 
         // Baselines learn from every window, spikes capped so they do not raise the bar.
         let cap = expected + 3.0 * (self.dispersion.max(1.0) * expected).sqrt() + 3.0;
-        let learned = if warm {
+        let learned = if warm && vol_sig {
+            // A spike (in this window or the span) is not learned as normal.
+            (count as f64).min(expected)
+        } else if warm {
             (count as f64).min(cap)
         } else {
             count as f64
@@ -533,7 +596,12 @@ mod tests {
         assert_eq!(vol[0].window, 401, "k=2: fires on the second window");
         assert_eq!(vol[0].severity, Severity::Critical);
         assert_eq!(vol[1].state, AlertState::Resolved);
-        assert_eq!(vol[1].window, 412, "resolves after n quiet windows");
+        // Resolves once neither the window nor the 10-window span is significant for n
+        // windows: the span still holds the spike until window 419.
+        assert_eq!(
+            vol[1].window, 420,
+            "resolves after the span and n quiet windows"
+        );
         // The share of negatives did not change: no negative alert.
         assert!(events.iter().all(|t| t.kind == Kind::Volume));
     }
@@ -567,13 +635,47 @@ mod tests {
             let n = if (50..55).contains(&w) { 100 } else { 2 };
             assert!(s.observe(w, n, 0, &c).1.is_empty());
         }
-        // A low-volume brand: 0-1 mentions, then 6 (p tiny, but under min_count).
+        // A low-volume brand: 0-1 mentions, then one window of 6 (p tiny, but under
+        // min_count, in the window and in the span).
         let mut s = BrandState::default();
         for w in 0..300 {
             s.observe(w, (w % 3 == 0) as u64, 0, &c);
         }
-        for w in 300..305 {
-            assert!(s.observe(w, 6, 0, &c).1.is_empty());
+        assert!(s.observe(300, 6, 0, &c).1.is_empty());
+        for w in 301..320 {
+            assert!(s.observe(w, (w % 3 == 0) as u64, 0, &c).1.is_empty());
+        }
+    }
+
+    #[test]
+    fn span_catches_a_sustained_low_volume_rise() {
+        // 1 mention every 2 windows, then 3 per window for 10 windows: no single window is a
+        // spike (3 < min_count), the 10-window span is (30 vs 5 expected).
+        let c = cfg();
+        let mut s = BrandState::default();
+        for w in 0..300 {
+            s.observe(w, (w % 2 == 0) as u64, 0, &c);
+        }
+        let mut events = Vec::new();
+        for w in 300..310 {
+            events.extend(s.observe(w, 3, 0, &c).1);
+        }
+        assert!(
+            events
+                .iter()
+                .any(|t| t.kind == Kind::Volume && t.state == AlertState::Firing),
+            "{events:?}"
+        );
+        let off = DetectorConfig {
+            span_windows: 0,
+            ..cfg()
+        };
+        let mut s = BrandState::default();
+        for w in 0..300 {
+            s.observe(w, (w % 2 == 0) as u64, 0, &off);
+        }
+        for w in 300..310 {
+            assert!(s.observe(w, 3, 0, &off).1.is_empty());
         }
     }
 
