@@ -256,7 +256,29 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The offline commands write to stdout for pipelines (`brandpulse rules test ... | head`):
+/// like other Unix filters, they end quietly when the reader goes away instead of panicking on
+/// a broken pipe. (The service keeps Rust's default of ignoring SIGPIPE.)
+fn exit_quietly_on_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    if matches!(
+        cli.command,
+        Command::Process { .. }
+            | Command::Score { .. }
+            | Command::Eval { .. }
+            | Command::Check { .. }
+            | Command::Rules { .. }
+            | Command::AlertEval { .. }
+    ) {
+        exit_quietly_on_broken_pipe();
+    }
     match cli.command {
         Command::Run {
             config: config_path,
