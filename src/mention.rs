@@ -93,6 +93,30 @@ pub struct Reference {
 }
 
 impl Mention {
+    /// A mention with only an id, text, platform and time (no author, references, tags).
+    pub fn new(
+        id: impl Into<String>,
+        text: impl Into<String>,
+        source: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            text: text.into(),
+            created_at,
+            source: source.into(),
+            lang: None,
+            author: None,
+            url: None,
+            engagement: None,
+            reply_to: None,
+            repost_of: None,
+            quote_of: None,
+            hashtags: Vec::new(),
+            user_mentions: Vec::new(),
+        }
+    }
+
     /// The id of the original for a repost, else the mention's own id: the identity of the
     /// text that was written. (The sentiment cache keys on the normalised text itself.)
     pub fn score_key(&self) -> &str {

@@ -316,19 +316,5 @@ pub fn rules_test(
 }
 
 fn text_mention(text: &str) -> Mention {
-    Mention {
-        id: String::new(),
-        text: text.to_string(),
-        created_at: Utc::now(),
-        source: "text".into(),
-        lang: None,
-        author: None,
-        url: None,
-        engagement: None,
-        reply_to: None,
-        repost_of: None,
-        quote_of: None,
-        hashtags: Vec::new(),
-        user_mentions: Vec::new(),
-    }
+    Mention::new("", text, "text", Utc::now())
 }

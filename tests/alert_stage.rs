@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use brandpulse::config::Config;
 use brandpulse::shutdown;
 use brandpulse::telemetry::Metrics;
-use rdkafka::mocking::MockCluster;
 
 use common::*;
 
@@ -141,18 +140,14 @@ async fn alert_state_survives_a_restart_without_warm_up_or_storm() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [
+    let (cluster, brokers) = mock_cluster(&[
         ("scored", 2),
         ("alerts", 1),
         ("alert-state", 1),
         ("mentions", 1),
         ("tweets", 1),
         ("dead", 1),
-    ] {
-        cluster.create_topic(t, p, 1).expect("create topic");
-    }
-    let brokers = cluster.bootstrap_servers();
+    ]);
     let config = config(&brokers);
     // Event time: 1-second windows starting an hour ago (the stage follows event time).
     let t0 = chrono::Utc::now().timestamp() - 3600;
@@ -218,18 +213,14 @@ async fn alert_state_survives_a_restart_without_warm_up_or_storm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_member_takes_brands_over_with_their_state() {
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [
+    let (cluster, brokers) = mock_cluster(&[
         ("scored", 2),
         ("alerts", 1),
         ("alert-state", 1),
         ("mentions", 1),
         ("tweets", 1),
         ("dead", 1),
-    ] {
-        cluster.create_topic(t, p, 1).expect("create topic");
-    }
-    let brokers = cluster.bootstrap_servers();
+    ]);
     let config = config(&brokers);
     let t0 = chrono::Utc::now().timestamp() - 3600;
     // acme on partition 0, globex on partition 1.

@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::mocking::MockCluster;
 use serde_json::Value;
 
 use common::*;
@@ -502,18 +501,14 @@ fn exposition_names(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
 /// `brandpulse run` with every stage busy and a spike alert active, or as a recording rule.
 #[test]
 fn dashboard_metrics_exist_in_a_real_scrape_or_a_recording_rule() {
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [
+    let (_cluster, brokers) = mock_cluster(&[
         ("mentions", 2),
         ("tweets", 1),
         ("scored", 1),
         ("dead", 1),
         ("alerts", 1),
         ("alert-checkpoints", 1),
-    ] {
-        cluster.create_topic(t, p, 1).expect("create topic");
-    }
-    let brokers = cluster.bootstrap_servers();
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     // Tiny alert windows (as tests/e2e_alerting.rs): 1 s, warm after 5, 2 of 3 fire.

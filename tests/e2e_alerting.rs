@@ -600,18 +600,14 @@ impl Drop for Stream {
 #[test]
 #[ignore = "needs Prometheus and Alertmanager: run `make test` (scripts/ensure-prometheus.sh)"]
 fn brand_volume_spike_reaches_the_receiver_for_its_severity() {
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [
+    let (_cluster, brokers) = mock_cluster(&[
         ("mentions", 2),
         ("tweets", 1),
         ("scored", 1),
         ("dead", 1),
         ("alerts", 1),
         ("alert-checkpoints", 1),
-    ] {
-        cluster.create_topic(t, p, 1).expect("create topic");
-    }
-    let brokers = cluster.bootstrap_servers();
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let bp_port = free_port();
     // Tiny windows: 1 s, warm after 5 of them, 2 significant windows of 3 fire.

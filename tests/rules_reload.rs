@@ -12,8 +12,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use rdkafka::mocking::MockCluster;
-
 use common::*;
 
 const GLOBEX: &str = r#"
@@ -85,11 +83,8 @@ fn write(path: &Path, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rules_reload_on_file_change_and_sighup_without_losing_mentions() {
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [("mentions", 4), ("tweets", 1), ("scored", 2), ("dead", 1)] {
-        cluster.create_topic(t, p, 1).expect("create topic");
-    }
-    let brokers = cluster.bootstrap_servers();
+    let (_cluster, brokers) =
+        mock_cluster(&[("mentions", 4), ("tweets", 1), ("scored", 2), ("dead", 1)]);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("brandpulse.toml");
     let port = free_port();

@@ -357,20 +357,6 @@ impl Builder {
             id
         };
         match node {
-            Node::Term {
-                text,
-                fold_diacritics,
-            } => CNode::Lit(leaf(
-                self,
-                Literal::Term {
-                    text: text.clone(),
-                    fold_diacritics: *fold_diacritics,
-                },
-            )),
-            Node::Phrase(words) => CNode::Lit(leaf(self, Literal::Phrase(words.clone()))),
-            Node::Prefix(p) => CNode::Lit(leaf(self, Literal::Prefix(p.clone()))),
-            Node::Hashtag(t) => CNode::Lit(leaf(self, Literal::Hashtag(t.clone()))),
-            Node::Handle(h) => CNode::Lit(leaf(self, Literal::Handle(h.clone()))),
             Node::Field(f) => CNode::Field(f.clone()),
             Node::And(items) => CNode::And(
                 items
@@ -402,6 +388,12 @@ impl Builder {
                     ordered: *ordered,
                 }
             }
+            // Terms, phrases, wildcards, hashtags and handles (`literal()` is `Some` for
+            // exactly these).
+            leaf_node => match leaf_node.literal() {
+                Some(lit) => CNode::Lit(leaf(self, lit)),
+                None => CNode::Or(Vec::new()),
+            },
         }
     }
 
@@ -758,41 +750,30 @@ impl TopicSummary {
     /// Summarises `node` (see [`topic_query`]).
     pub fn of(node: &Node) -> Self {
         fn walk(node: &Node, negated: bool, s: &mut TopicSummary) {
-            let lit = match node {
-                Node::Term {
-                    text,
-                    fold_diacritics,
-                } => Literal::Term {
-                    text: text.clone(),
-                    fold_diacritics: *fold_diacritics,
-                },
-                Node::Phrase(w) => Literal::Phrase(w.clone()),
-                Node::Prefix(p) => Literal::Prefix(p.clone()),
-                Node::Hashtag(t) => Literal::Hashtag(t.clone()),
-                Node::Handle(h) => Literal::Handle(h.clone()),
-                Node::Field(_) => {
-                    s.fields += 1;
-                    return;
+            if let Some(lit) = node.literal() {
+                if negated {
+                    s.negative += 1;
+                } else {
+                    let d = literal_display(&lit);
+                    if !s.positive.contains(&d) {
+                        s.positive.push(d);
+                    }
                 }
+                return;
+            }
+            match node {
+                Node::Field(_) => s.fields += 1,
                 Node::And(items) | Node::Or(items) => {
-                    items.iter().for_each(|n| walk(n, negated, s));
-                    return;
+                    items.iter().for_each(|n| walk(n, negated, s))
                 }
-                Node::Not(inner) => return walk(inner, !negated, s),
+                Node::Not(inner) => walk(inner, !negated, s),
                 Node::Near { left, right, .. } => {
                     s.near += 1;
                     walk(left, negated, s);
                     walk(right, negated, s);
-                    return;
                 }
-            };
-            if negated {
-                s.negative += 1;
-            } else {
-                let d = literal_display(&lit);
-                if !s.positive.contains(&d) {
-                    s.positive.push(d);
-                }
+                // Literals, handled above.
+                _ => {}
             }
         }
         let mut s = Self::default();

@@ -158,6 +158,26 @@ pub enum Node {
     },
 }
 
+impl Node {
+    /// The literal this node is (a term, phrase, wildcard, hashtag or handle), if it is one.
+    pub fn literal(&self) -> Option<Literal> {
+        Some(match self {
+            Node::Term {
+                text,
+                fold_diacritics,
+            } => Literal::Term {
+                text: text.clone(),
+                fold_diacritics: *fold_diacritics,
+            },
+            Node::Phrase(words) => Literal::Phrase(words.clone()),
+            Node::Prefix(p) => Literal::Prefix(p.clone()),
+            Node::Hashtag(t) => Literal::Hashtag(t.clone()),
+            Node::Handle(h) => Literal::Handle(h.clone()),
+            _ => return None,
+        })
+    }
+}
+
 /// A metadata filter (`field:value`). Values are lowercased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
@@ -701,31 +721,21 @@ fn needs_literal(node: &Node) -> bool {
 /// least one of them, so they can feed an Aho-Corasick prefilter.
 pub fn literals(query: &Query) -> Vec<Literal> {
     fn walk(node: &Node, out: &mut Vec<Literal>) {
-        let lit = match node {
-            Node::Term {
-                text,
-                fold_diacritics,
-            } => Literal::Term {
-                text: text.clone(),
-                fold_diacritics: *fold_diacritics,
-            },
-            Node::Phrase(words) => Literal::Phrase(words.clone()),
-            Node::Prefix(p) => Literal::Prefix(p.clone()),
-            Node::Hashtag(t) => Literal::Hashtag(t.clone()),
-            Node::Handle(h) => Literal::Handle(h.clone()),
-            Node::Field(_) | Node::Not(_) => return,
-            Node::And(items) | Node::Or(items) => {
-                items.iter().for_each(|n| walk(n, out));
-                return;
+        if let Some(lit) = node.literal() {
+            if !out.contains(&lit) {
+                out.push(lit);
             }
+            return;
+        }
+        match node {
+            Node::Field(_) | Node::Not(_) => {}
+            Node::And(items) | Node::Or(items) => items.iter().for_each(|n| walk(n, out)),
             Node::Near { left, right, .. } => {
                 walk(left, out);
                 walk(right, out);
-                return;
             }
-        };
-        if !out.contains(&lit) {
-            out.push(lit);
+            // Literals, handled above.
+            _ => {}
         }
     }
     let mut out = Vec::new();

@@ -23,21 +23,7 @@ fn kw(words: &[&str]) -> TopicConfig {
 }
 
 fn mention(text: &str) -> Mention {
-    Mention {
-        id: "1".into(),
-        text: text.into(),
-        created_at: Utc::now(),
-        source: "test".into(),
-        lang: None,
-        author: None,
-        url: None,
-        engagement: None,
-        reply_to: None,
-        repost_of: None,
-        quote_of: None,
-        hashtags: vec![],
-        user_mentions: vec![],
-    }
+    Mention::new("1", text, "test", Utc::now())
 }
 
 fn brands() -> Vec<BrandConfig> {

@@ -199,3 +199,19 @@ pub fn metric(exposition: &str, series: &str) -> Option<f64> {
             .and_then(|v| v.trim().parse().ok())
     })
 }
+
+/// librdkafka's in-process mock cluster (one broker) with `topics` (name, partitions) created,
+/// and its bootstrap address. Keep the cluster alive for the test's duration.
+pub fn mock_cluster(
+    topics: &[(&str, i32)],
+) -> (
+    rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    String,
+) {
+    let cluster = rdkafka::mocking::MockCluster::new(1).expect("mock cluster");
+    for (t, p) in topics {
+        cluster.create_topic(t, *p, 1).expect("create topic");
+    }
+    let brokers = cluster.bootstrap_servers();
+    (cluster, brokers)
+}

@@ -7,21 +7,7 @@ fn q(src: &str) -> Query {
 }
 
 fn mention(text: &str) -> Mention {
-    Mention {
-        id: "1".into(),
-        text: text.into(),
-        created_at: Utc::now(),
-        source: "twitter".into(),
-        lang: None,
-        author: None,
-        url: None,
-        engagement: None,
-        reply_to: None,
-        repost_of: None,
-        quote_of: None,
-        hashtags: vec![],
-        user_mentions: vec![],
-    }
+    Mention::new("1", text, "twitter", Utc::now())
 }
 
 fn term(text: &str) -> Node {
