@@ -285,3 +285,19 @@ async fn a_second_member_takes_brands_over_with_their_state() {
     assert_eq!(count(&ma, "resolved") + count(&mb, "resolved"), 1);
     drop(cluster);
 }
+
+#[test]
+fn a_missing_checkpoint_topic_is_an_error_that_says_how_to_create_it() {
+    let (_cluster, brokers) = mock_cluster(&[("scored", 1), ("alerts", 1)]);
+    let (_registry, metrics) = Metrics::for_tests();
+    let (_trigger, shutdown) = shutdown::channel();
+    let err =
+        brandpulse::alert::stage::spawn(&config(&brokers), metrics, shutdown).expect_err("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("alert-state")
+            && msg.contains("alert.checkpoint_topic")
+            && msg.contains("compact"),
+        "{msg}"
+    );
+}

@@ -36,6 +36,16 @@ pub enum AlertError {
     /// The stage thread could not start.
     #[error("starting the alert stage: {0}")]
     Spawn(#[from] std::io::Error),
+    /// A topic the stage needs does not exist (it does not create topics).
+    #[error("alert stage: topic `{topic}` ({field}) does not exist: {hint}")]
+    MissingTopic {
+        /// The topic.
+        topic: String,
+        /// The config field naming it.
+        field: &'static str,
+        /// How to create it.
+        hint: &'static str,
+    },
 }
 
 /// Counts failed deliveries of the stage's producer.
@@ -359,6 +369,40 @@ pub fn spawn(
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
         .set("auto.offset.reset", "earliest");
+    // The topics must exist: a consumer-side metadata request (which never auto-creates a
+    // topic, so a missing checkpoint topic is not silently created without compaction).
+    {
+        let probe: BaseConsumer = restore_client.create()?;
+        for (topic, field, hint) in [
+            (
+                &config.output.topic,
+                "output.topic",
+                "the pipeline writes it; create it first",
+            ),
+            (
+                &a.alerts_topic,
+                "alert.alerts_topic",
+                "create it (e.g. 1-3 partitions, the default cleanup policy)",
+            ),
+            (
+                &a.checkpoint_topic,
+                "alert.checkpoint_topic",
+                "create it with cleanup.policy=compact",
+            ),
+        ] {
+            let md = probe.fetch_metadata(Some(topic), Duration::from_secs(15))?;
+            let ok = md.topics().iter().any(|t| {
+                t.name() == topic.as_str() && t.error().is_none() && !t.partitions().is_empty()
+            });
+            if !ok {
+                return Err(AlertError::MissingTopic {
+                    topic: topic.clone(),
+                    field,
+                    hint,
+                });
+            }
+        }
+    }
     let shared = Arc::new(Shared {
         core: Mutex::new(AlertCore::new(a)),
         consumed: Mutex::new(HashMap::new()),
