@@ -16,27 +16,12 @@ if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "error: chromium not found and apt-get is not available." >&2
-  echo "Install Chromium and put it on PATH as \`chromium\`, or set CHROMIUM=/path/to/chrome." >&2
-  exit 1
-fi
-
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO=sudo
-  else
-    echo "error: installing the Debian chromium package needs root (or sudo)." >&2
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
+apt_prepare chromium "Install Chromium and put it on PATH as \`chromium\`, or set CHROMIUM=/path/to/chrome."
 
 start=$(date +%s)
-echo "installing Debian package chromium (apt-get update, then install)..." >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  chromium fonts-liberation >&2
+apt_install chromium fonts-liberation
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "error: installed the package but chromium is still not on PATH" >&2

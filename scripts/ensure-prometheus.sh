@@ -25,21 +25,10 @@ if have_all; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "error: prometheus, promtool or alertmanager not found and apt-get is not available." >&2
-  echo "Install Prometheus (2.x, with promtool) and Alertmanager (with amtool) and put them on PATH." >&2
-  exit 1
-fi
-
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO=sudo
-  else
-    echo "error: installing the Debian prometheus packages needs root (or sudo)." >&2
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
+apt_prepare "prometheus, promtool or alertmanager" \
+  "Install Prometheus (2.x, with promtool) and Alertmanager (with amtool) and put them on PATH."
 
 daemon_pids() {
   # pids of processes whose executable is prometheus / alertmanager (by name: pgrep -x
@@ -67,10 +56,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "installing Debian packages prometheus and prometheus-alertmanager (apt-get update, then install)..." >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  prometheus prometheus-alertmanager >&2
+apt_install prometheus prometheus-alertmanager
 
 # If a service was started all the same (no policy-rc.d honoured, a systemd host), stop it.
 after=$(daemon_pids)
