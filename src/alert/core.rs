@@ -147,11 +147,12 @@ pub struct AlertCore {
     lateness_ms: i64,
     examples: usize,
     brands: HashMap<String, Checkpoint>,
-    /// Checkpoints read at the last assignment, not yet claimed by a record.
-    restored: HashMap<String, Checkpoint>,
     dirty: HashSet<String>,
     /// Event-time watermark (ms), before lateness.
     max_event_ms: Option<i64>,
+    /// The `first_open` window of the last full pass of [`close`](Self::close): until it
+    /// moves (or a brand joins), there is nothing new to close and the pass is skipped.
+    closed_at: Option<i64>,
 }
 
 impl AlertCore {
@@ -163,9 +164,9 @@ impl AlertCore {
             lateness_ms: config.lateness.as_millis() as i64,
             examples: config.examples,
             brands: HashMap::new(),
-            restored: HashMap::new(),
             dirty: HashSet::new(),
             max_event_ms: None,
+            closed_at: None,
         }
     }
 
@@ -187,18 +188,16 @@ impl AlertCore {
         let ms = rec.created_at.timestamp_millis().min(now_ms + 60_000);
         let w = self.window_of(ms);
         if !self.brands.contains_key(&rec.brand) {
-            let cp = self
-                .restored
-                .remove(&rec.brand)
-                .unwrap_or_else(|| Checkpoint {
-                    version: 1,
-                    brand: rec.brand.clone(),
-                    partition,
-                    detector: BrandState::default(),
-                    open: BTreeMap::new(),
-                    recent: VecDeque::new(),
-                });
+            let cp = Checkpoint {
+                version: 1,
+                brand: rec.brand.clone(),
+                partition,
+                detector: BrandState::default(),
+                open: BTreeMap::new(),
+                recent: VecDeque::new(),
+            };
             self.brands.insert(rec.brand.clone(), cp);
+            self.closed_at = None;
         }
         let keep = self.examples;
         let Some(cp) = self.brands.get_mut(&rec.brand) else {
@@ -246,6 +245,10 @@ impl AlertCore {
         };
         // A window closes when it ends at or before the watermark: windows < first_open.
         let first_open = wm.div_euclid(self.window_ms);
+        if self.closed_at == Some(first_open) {
+            return out;
+        }
+        self.closed_at = Some(first_open);
         let mut names: Vec<String> = self.brands.keys().cloned().collect();
         names.sort_unstable();
         for brand in names {
@@ -331,13 +334,11 @@ impl AlertCore {
                 }
             }
         }
-        self.restored
-            .retain(|_, cp| !partitions.contains(&cp.partition));
         out
     }
 
-    /// Takes checkpoints read from the checkpoint topic: those of `partitions` are kept for
-    /// their brands' next records. Returns the active alerts they carry (to re-publish the
+    /// Takes checkpoints read from the checkpoint topic: the brands of `partitions` are held
+    /// at once (their windows close with the others'). Returns the active alerts they carry (to re-publish the
     /// `brandpulse_alert_active` gauge without a new event).
     pub fn restore(
         &mut self,
@@ -359,14 +360,8 @@ impl AlertCore {
                 let ms = (last + 1) * self.window_ms + self.lateness_ms;
                 self.max_event_ms = Some(self.max_event_ms.map_or(ms, |m| m.max(ms)));
             }
-            self.restored.insert(cp.brand.clone(), cp);
-        }
-        // Restored brands are held at once: their windows close with the others'.
-        let names: Vec<String> = self.restored.keys().cloned().collect();
-        for b in names {
-            if let Some(cp) = self.restored.remove(&b) {
-                self.brands.insert(b, cp);
-            }
+            self.brands.insert(cp.brand.clone(), cp);
+            self.closed_at = None;
         }
         active
     }
