@@ -466,6 +466,10 @@ pub struct AlertConfig {
     /// window shows (low-volume brands); 0 turns it off.
     #[serde(default = "default_span_windows")]
     pub span_windows: u32,
+    /// A second, longer span for small brands' sustained rises (30-minute spikes at night);
+    /// 0 turns it off.
+    #[serde(default = "default_long_span_windows")]
+    pub long_span_windows: u32,
     /// Relative error of the baseline (0.1 = a day can be 10% busier than expected without
     /// alerting): keeps high-volume brands from alerting on ordinary level changes.
     #[serde(default = "default_baseline_error")]
@@ -499,6 +503,7 @@ impl Default for AlertConfig {
             persistence_n: default_persistence_n(),
             cooldown_windows: default_cooldown(),
             span_windows: default_span_windows(),
+            long_span_windows: default_long_span_windows(),
             baseline_error: default_baseline_error(),
             examples: default_examples(),
             group_id: None,
@@ -522,6 +527,7 @@ impl AlertConfig {
             persistence_n: self.persistence_n,
             cooldown_windows: self.cooldown_windows,
             span_windows: self.span_windows,
+            long_span_windows: self.long_span_windows,
             baseline_error: self.baseline_error,
         }
     }
@@ -570,6 +576,12 @@ impl AlertConfig {
             return Err(invalid(
                 "alert.span_windows",
                 "must be at most 120 (0 turns it off)",
+            ));
+        }
+        if self.long_span_windows > 240 {
+            return Err(invalid(
+                "alert.long_span_windows",
+                "must be at most 240 (0 turns it off)",
             ));
         }
         if self.examples > 20 {
@@ -633,6 +645,10 @@ fn default_baseline_error() -> f64 {
 
 fn default_span_windows() -> u32 {
     10
+}
+
+fn default_long_span_windows() -> u32 {
+    30
 }
 
 fn default_examples() -> usize {

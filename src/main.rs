@@ -114,8 +114,10 @@ Example:\n  brandpulse eval --data models/eval/sanity-multilingual.jsonl --score
     /// Replay seeded seasonal streams with injected spikes through the alert detector.
     #[command(
         after_help = "Reports recall and detection delay per spike kind, size, duration and volume class, and false alarms\n\
-per brand-week on spike-free streams. The last line printed is\n\
-`recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z>`. See docs/alerts.md.\n\n\
+per brand-week on spike-free streams, next to a reference test that knows each spike's exact\n\
+minutes and true baseline. The last line printed is\n\
+`recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z> reference_recall_3x10m=<r>\n\
+detectable_share=<s> recall_detectable_3x10m=<d>`. See docs/alerts.md.\n\n\
 Example:\n  brandpulse alert-eval --weeks 4 --brands 60 --dispersion 0.05"
     )]
     AlertEval {

@@ -411,12 +411,16 @@ fn alert_eval_prints_a_table_and_a_summary_line() {
     assert!(stdout.contains("recall"), "{stdout}");
     let last = stdout.lines().last().unwrap();
     let fields: Vec<&str> = last.split(' ').collect();
-    assert_eq!(fields.len(), 3, "{last}");
-    for (field, key) in fields.iter().zip([
+    let keys = [
         "recall_3x10m",
         "false_alarms_per_brand_week",
         "median_delay",
-    ]) {
+        "reference_recall_3x10m",
+        "detectable_share",
+        "recall_detectable_3x10m",
+    ];
+    assert_eq!(fields.len(), keys.len(), "{last}");
+    for (field, key) in fields.iter().zip(keys) {
         let (k, v) = field.split_once('=').unwrap();
         assert_eq!(k, key, "{last}");
         if key != "median_delay" || v != "na" {
@@ -424,8 +428,10 @@ fn alert_eval_prints_a_table_and_a_summary_line() {
             assert!(x >= 0.0, "{last}");
         }
     }
-    let recall: f64 = fields[0].split_once('=').unwrap().1.parse().unwrap();
-    assert!(recall <= 1.0, "{last}");
+    for i in [0, 3, 4, 5] {
+        let x: f64 = fields[i].split_once('=').unwrap().1.parse().unwrap();
+        assert!(x <= 1.0, "{last}");
+    }
 
     let bad = brandpulse(&["alert-eval", "--weeks", "0"], b"");
     assert_eq!(bad.status.code(), Some(64), "{}", text(&bad.stderr));

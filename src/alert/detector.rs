@@ -31,6 +31,9 @@ pub struct DetectorConfig {
     /// Also test the sum of the last this many windows (a sustained rise that no single
     /// window shows, as for low-volume brands); 0 or 1 turns it off.
     pub span_windows: u32,
+    /// A second, longer span (e.g. 30 windows) for sustained rises of small brands that even
+    /// `span_windows` cannot see; 0 or 1 turns it off.
+    pub long_span_windows: u32,
     /// Relative error of the baseline (standard deviation of actual/expected level, e.g. a
     /// day busier than usual): the tests' variance is `dispersion * mean + (e * mean)^2`, so
     /// high-volume brands and long spans do not alert on ordinary level changes.
@@ -50,6 +53,7 @@ impl Default for DetectorConfig {
             persistence_n: 3,
             cooldown_windows: 30,
             span_windows: 10,
+            long_span_windows: 30,
             baseline_error: 0.1,
         }
     }
@@ -110,7 +114,7 @@ pub struct Evaluation {
     pub p_value: f64,
     /// Whether the window counts towards persistence (the window's or the span's test).
     pub significant: bool,
-    /// Windows summed by the span test (0 when it did not run).
+    /// Windows summed by the (more significant) span test (0 when none ran).
     #[serde(default)]
     pub span_windows: u32,
     /// `observed` summed over the span.
@@ -238,6 +242,9 @@ impl Default for BrandState {
         }
     }
 }
+
+/// The long span runs only where the short span expects fewer mentions than this.
+const LONG_SPAN_BELOW: f64 = 50.0;
 
 /// Prior for the negative share.
 const PRIOR_SHARE: f64 = 0.2;
@@ -374,47 +381,68 @@ impl BrandState {
         };
         let (vol_p, vol_sig) = volume_test(count, expected);
         let (neg_p, neg_sig) = share_test(negatives, count, share * count as f64);
-        // The span: this window and the ones before it.
-        let span = cfg.span_windows as usize;
-        let (mut span_vol, mut span_neg) = ((1.0, false), (1.0, false));
-        let mut sums = (0u64, 0.0f64, 0u64, 0.0f64);
-        let span_full = span > 1 && self.history.len() + 1 >= span;
-        if span_full {
-            sums = (count, expected, negatives, share * count as f64);
+        // The spans: this window and the ones before it. Each span is tested; the evaluation
+        // reports the more significant one.
+        let spans = [cfg.span_windows as usize, cfg.long_span_windows as usize];
+        let keep = spans.iter().copied().max().unwrap_or(0);
+        let mut best_vol = ((1.0, false), 0u32, (0u64, 0.0f64));
+        let mut best_neg = ((1.0, false), 0u32, (0u64, 0.0f64));
+        for span in spans {
+            if span <= 1 || self.history.len() + 1 < span {
+                continue;
+            }
+            // The long span is for small brands: where the short span already expects
+            // LONG_SPAN_BELOW mentions it sees everything the long one would, and on busy,
+            // overdispersed streams the long one only adds false alarms.
+            if span != cfg.span_windows as usize
+                && expected * cfg.span_windows.max(1) as f64 >= LONG_SPAN_BELOW
+            {
+                continue;
+            }
+            let mut sums = (count, expected, negatives, share * count as f64);
             for &(c, e, n, sh) in self.history.iter().rev().take(span - 1) {
                 sums.0 += c;
                 sums.1 += e;
                 sums.2 += n;
                 sums.3 += sh * c as f64;
             }
-            span_vol = volume_test(sums.0, sums.1);
-            span_neg = share_test(sums.2, sums.0, sums.3);
+            let vol = volume_test(sums.0, sums.1);
+            if best_vol.1 == 0 || vol.0 < best_vol.0 .0 {
+                best_vol = (vol, span as u32, (sums.0, sums.1));
+            }
+            // The share test only on the short span: over 30 windows of a busy brand, a
+            // binomial test sees the baseline share's own small errors.
+            if span == cfg.span_windows as usize {
+                let neg = share_test(sums.2, sums.0, sums.3);
+                best_neg = (neg, span as u32, (sums.2, sums.3));
+            }
         }
-        let span_ran = if span_full { span as u32 } else { 0 };
         let volume = Evaluation {
             observed: count,
             expected,
-            p_value: vol_p.min(span_vol.0),
-            significant: vol_sig || span_vol.1,
-            span_windows: span_ran,
-            span_observed: sums.0,
-            span_expected: sums.1,
+            p_value: vol_p.min(best_vol.0 .0),
+            significant: vol_sig || best_vol.0 .1,
+            span_windows: best_vol.1,
+            span_observed: best_vol.2 .0,
+            span_expected: best_vol.2 .1,
         };
         let negative = Evaluation {
             observed: negatives,
             expected: share * count as f64,
-            p_value: neg_p.min(span_neg.0),
-            significant: neg_sig || span_neg.1,
-            span_windows: span_ran,
-            span_observed: sums.2,
-            span_expected: sums.3,
+            p_value: neg_p.min(best_neg.0 .0),
+            significant: neg_sig || best_neg.0 .1,
+            span_windows: best_neg.1,
+            span_observed: best_neg.2 .0,
+            span_expected: best_neg.2 .1,
         };
         let (vol_sig, neg_sig) = (volume.significant, negative.significant);
-        if span > 1 {
+        if keep > 1 {
             self.history.push_back((count, expected, negatives, share));
-            while self.history.len() >= span {
+            while self.history.len() >= keep {
                 self.history.pop_front();
             }
+        } else {
+            self.history.clear();
         }
         let evals = [volume, negative];
 
@@ -597,13 +625,48 @@ mod tests {
         assert_eq!(vol[0].severity, Severity::Critical);
         assert_eq!(vol[1].state, AlertState::Resolved);
         // Resolves once neither the window nor the 10-window span is significant for n
-        // windows: the span still holds the spike until window 419.
+        // windows: the span still holds the spike until window 419. (The 30-window span does
+        // not run for a brand this busy: the 10-window span expects 200 mentions.)
         assert_eq!(
             vol[1].window, 420,
             "resolves after the span and n quiet windows"
         );
         // The share of negatives did not change: no negative alert.
         assert!(events.iter().all(|t| t.kind == Kind::Volume));
+    }
+
+    /// A small brand (2 per window): the 30-window span runs, reports itself when it is the
+    /// more significant test, and holds the alert longer than the 10-window span alone.
+    #[test]
+    fn long_span_runs_for_small_brands() {
+        let run = |c: &DetectorConfig| {
+            let mut s = BrandState::default();
+            for w in 0..400 {
+                s.observe(w, count(w, 2.0), 0, c);
+            }
+            let (mut fired, mut resolved, mut long) = (None, None, false);
+            for w in 400..500 {
+                let n = if w < 410 { 10 } else { count(w, 2.0) };
+                let (e, t) = s.observe(w, n, 0, c);
+                long |= e[0].span_windows == 30;
+                for t in t.iter().filter(|t| t.kind == Kind::Volume) {
+                    match t.state {
+                        AlertState::Firing => fired = fired.or(Some(t.window)),
+                        AlertState::Resolved => resolved = resolved.or(Some(t.window)),
+                    }
+                }
+            }
+            (fired, resolved, long)
+        };
+        let short = DetectorConfig {
+            long_span_windows: 0,
+            ..cfg()
+        };
+        let (f1, r1, long1) = run(&cfg());
+        let (f0, r0, long0) = run(&short);
+        assert!(long1 && !long0);
+        assert!(f1.is_some() && f1 == f0, "{f1:?} {f0:?}");
+        assert!(r1 > r0 && r0.is_some(), "{r1:?} {r0:?}");
     }
 
     #[test]
@@ -668,6 +731,7 @@ mod tests {
         );
         let off = DetectorConfig {
             span_windows: 0,
+            long_span_windows: 0,
             ..cfg()
         };
         let mut s = BrandState::default();

@@ -16,7 +16,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use statrs::function::gamma::ln_gamma;
 
-use super::detector::{AlertState, BrandState, DetectorConfig, Kind};
+use super::detector::{binomial_tail, count_tail, AlertState, BrandState, DetectorConfig, Kind};
 
 /// Monday 2024-01-01 00:00 UTC, in minutes since the Unix epoch.
 const START_MINUTE: i64 = 1_704_067_200 / 60;
@@ -29,6 +29,13 @@ const SPIKE_MARGIN: i64 = 180;
 pub const DETECT_SLACK: i64 = 3;
 /// A new alert within this many windows after a spike (of either kind) is not a false alarm.
 pub const ALARM_SLACK: i64 = 5;
+
+/// False-alarm level of each test of the reference detector ([`oracle_power`]): one false
+/// alarm per brand-week spread over its tests, one per non-overlapping 10- and 30-minute block
+/// and kind: `1 / (2 * (1008 + 336))`.
+pub const ORACLE_ALPHA: f64 = 1.0 / (2.0 * (WEEK as f64 / 10.0 + WEEK as f64 / 30.0));
+/// A spike is *detectable* when the reference detector finds it with at least this probability.
+pub const DETECTABLE: f64 = 0.95;
 
 /// Volume multipliers of the injected volume spikes.
 pub const VOLUME_MULTIPLIERS: [u32; 3] = [2, 3, 5];
@@ -158,6 +165,8 @@ pub struct Outcome {
     pub baseline: f64,
     /// Windows from the spike's first window to the first firing of its kind, if detected.
     pub delay: Option<i64>,
+    /// Probability that the reference test ([`oracle_power`]) detects this spike.
+    pub oracle: f64,
 }
 
 /// Results of one brand.
@@ -182,14 +191,18 @@ pub struct Cell {
     pub median_delay: Option<i64>,
     /// 95th-percentile delay.
     pub p95_delay: Option<i64>,
+    /// Expected recall of the reference detector ([`oracle_power`]) on the same spikes.
+    pub reference: f64,
 }
 
 impl Cell {
     fn of<'a>(outcomes: impl Iterator<Item = &'a Outcome>) -> Cell {
         let mut spikes = 0;
+        let mut power = 0.0;
         let mut delays = Vec::new();
         for o in outcomes {
             spikes += 1;
+            power += o.oracle;
             if let Some(d) = o.delay {
                 delays.push(d);
             }
@@ -200,6 +213,11 @@ impl Cell {
             detected: delays.len(),
             median_delay: percentile(&delays, 0.5),
             p95_delay: percentile(&delays, 0.95),
+            reference: if spikes == 0 {
+                0.0
+            } else {
+                power / spikes as f64
+            },
         }
     }
 
@@ -390,11 +408,15 @@ fn run_brand(
         let baseline = (0..window_minutes)
             .map(|m| rate(brand, first * window_minutes + m, &day_levels))
             .sum();
+        let rates: Vec<f64> = (0..i64::from(s.minutes))
+            .map(|m| rate(brand, s.start_minute + m, &day_levels))
+            .collect();
         result.outcomes.push(Outcome {
             class: brand.class,
             spike: *s,
             baseline,
             delay,
+            oracle: oracle_power(s, &rates, brand.negative_share, config.dispersion),
         });
     }
     for f in firings.iter().filter(|f| f.new && f.window >= eval_from) {
@@ -423,6 +445,135 @@ fn run_brand(
         result.clean_alarms[kind_index(f.kind)] += 1;
     }
     result
+}
+
+/// The probability that a reference detector finds `spike`: a single test over exactly the
+/// spike's minutes, knowing the true expected counts (`rates`, mentions per minute without the
+/// spike), at the false-alarm level [`ORACLE_ALPHA`]. No real detector knows when a spike
+/// starts, how long it lasts or the true baseline, so this is an optimistic reference for what
+/// any count test can see at one false alarm per brand-week: a spike it misses is lost in the
+/// noise of its own stream.
+///
+/// Volume: counts over the spike are Poisson (negative binomial with the stream's per-minute
+/// overdispersion) with the baseline mean; the test fires at the smallest count whose upper tail
+/// is at most the level; the power is that count's tail under the spiked mean. Negative share:
+/// given the total `n`, negatives are binomial with the baseline share; the power is averaged
+/// over the distribution of `n`.
+pub fn oracle_power(spike: &Spike, rates: &[f64], share: f64, dispersion: f64) -> f64 {
+    let mean: f64 = rates.iter().sum();
+    let sq: f64 = rates.iter().map(|r| r * r).sum();
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    // Variance / mean of the count over the spike when every rate is multiplied by m:
+    // (m * sum(r) + D * m^2 * sum(r^2)) / (m * sum(r)).
+    let index = |m: f64| 1.0 + dispersion * m * sq / mean;
+    match spike.kind {
+        Kind::Volume => {
+            let m = f64::from(spike.multiplier);
+            let base = index(1.0);
+            let k = threshold(mean as u64, |k| count_tail(k, mean, base));
+            count_tail(k, mean * m, index(m))
+        }
+        Kind::Negative => {
+            let spiked = (share * f64::from(spike.multiplier)).min(MAX_SHARE);
+            let phi = index(1.0);
+            let sd = (mean * phi).sqrt();
+            let lo = (mean - 8.0 * sd - 5.0).max(0.0) as u64;
+            let hi = (mean + 8.0 * sd + 10.0) as u64;
+            let z = z_upper(ORACLE_ALPHA);
+            let mut power = 0.0;
+            let mut mass = 0.0;
+            for n in lo..=hi {
+                let pn = count_pmf(n, mean, phi);
+                mass += pn;
+                if pn < 1e-12 || n == 0 {
+                    continue;
+                }
+                let nf = n as f64;
+                let hit = if nf * share * (1.0 - share) >= 50.0 {
+                    // Normal approximation for large totals.
+                    let c = nf * share + z * (nf * share * (1.0 - share)).sqrt();
+                    normal_upper((c - nf * spiked) / (nf * spiked * (1.0 - spiked)).sqrt())
+                } else {
+                    let c = threshold((nf * share) as u64, |k| binomial_tail(k, n, share));
+                    binomial_tail(c, n, spiked)
+                };
+                power += pn * hit;
+            }
+            if mass > 0.0 {
+                power / mass
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
+/// The smallest `k >= start` with `tail(k) <= ORACLE_ALPHA` (`tail` decreasing).
+fn threshold(start: u64, tail: impl Fn(u64) -> f64) -> u64 {
+    if tail(start) <= ORACLE_ALPHA {
+        let (mut lo, mut hi) = (0, start); // tail(lo) may be above, tail(hi) is not
+        if tail(lo) <= ORACLE_ALPHA {
+            return 0;
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if tail(mid) <= ORACLE_ALPHA {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        return hi;
+    }
+    let (mut lo, mut step) = (start, 1u64);
+    let mut hi = start + step;
+    while tail(hi) > ORACLE_ALPHA {
+        lo = hi;
+        step *= 2;
+        hi = start + step;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if tail(mid) <= ORACLE_ALPHA {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// `P(X = n)` for a Poisson (index <= 1) or negative binomial count with this mean and
+/// variance `index * mean`.
+fn count_pmf(n: u64, mean: f64, index: f64) -> f64 {
+    let nf = n as f64;
+    if index <= 1.0 + 1e-9 {
+        return (nf * mean.ln() - mean - ln_gamma(nf + 1.0)).exp();
+    }
+    let p = 1.0 / index;
+    let r = mean * p / (1.0 - p);
+    (ln_gamma(nf + r) - ln_gamma(r) - ln_gamma(nf + 1.0) + r * p.ln() + nf * (1.0 - p).ln()).exp()
+}
+
+/// `P(Z >= z)` for a standard normal `Z`.
+fn normal_upper(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The `z` with `P(Z >= z) = alpha`, by bisection.
+fn z_upper(alpha: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0_f64, 40.0_f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if normal_upper(mid) > alpha {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 fn kind_index(kind: Kind) -> usize {
@@ -591,6 +742,15 @@ impl Report {
         Cell::of(self.outcomes().filter(|o| headline(o)))
     }
 
+    /// The same spikes, restricted to the detectable ones: those the reference detector finds
+    /// with probability >= [`DETECTABLE`].
+    pub fn headline_detectable(&self) -> Cell {
+        Cell::of(
+            self.outcomes()
+                .filter(|o| headline(o) && o.oracle >= DETECTABLE),
+        )
+    }
+
     /// Brand-weeks evaluated (per stream).
     pub fn brand_weeks(&self) -> f64 {
         self.brands.len() as f64 * f64::from(self.config.eval_weeks)
@@ -612,14 +772,19 @@ impl Report {
         alarms as f64 / (brands as f64 * f64::from(self.config.eval_weeks))
     }
 
-    /// The last line: `recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z>`.
+    /// The last line: `recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z>
+    /// reference_recall_3x10m=<r> detectable_share=<s> recall_detectable_3x10m=<d>`.
     pub fn summary_line(&self) -> String {
         let h = self.headline();
+        let d = self.headline_detectable();
         format!(
-            "recall_3x10m={:.3} false_alarms_per_brand_week={:.3} median_delay={}",
+            "recall_3x10m={:.3} false_alarms_per_brand_week={:.3} median_delay={} reference_recall_3x10m={:.3} detectable_share={:.3} recall_detectable_3x10m={:.3}",
             h.recall(),
             self.false_alarms_per_brand_week(None),
-            h.median_delay.map_or("na".to_string(), |d| d.to_string())
+            h.median_delay.map_or("na".to_string(), |d| d.to_string()),
+            h.reference,
+            d.spikes as f64 / h.spikes.max(1) as f64,
+            d.recall(),
         )
     }
 
@@ -665,11 +830,24 @@ impl Report {
             out,
             "detected = a firing of the spike's kind in [first window, last window + {DETECT_SLACK}]; delay in windows from the first window"
         );
+        let _ = writeln!(
+            out,
+            "reference = expected recall of a test that knows each spike's exact minutes and true baseline, at one false alarm per brand-week ({ORACLE_ALPHA:.2e} per test); detectable = reference >= {DETECTABLE}"
+        );
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:<9} {:<5} {:>4} {:>5} {:>7} {:>8} {:>7} {:>6} {:>6}",
-            "kind", "class", "size", "dur", "spikes", "detected", "recall", "d_med", "d_p95"
+            "{:<9} {:<5} {:>4} {:>5} {:>7} {:>8} {:>7} {:>6} {:>6} {:>9}",
+            "kind",
+            "class",
+            "size",
+            "dur",
+            "spikes",
+            "detected",
+            "recall",
+            "d_med",
+            "d_p95",
+            "reference"
         );
         let mut cells: BTreeMap<(u8, VolumeClass, u32, u32), Vec<&Outcome>> = BTreeMap::new();
         for o in self.outcomes() {
@@ -684,7 +862,7 @@ impl Report {
             let cell = Cell::of(os.iter().copied());
             let _ = writeln!(
                 out,
-                "{:<9} {:<5} {:>3}x {:>4}m {:>7} {:>8} {:>7.3} {:>6} {:>6}",
+                "{:<9} {:<5} {:>3}x {:>4}m {:>7} {:>8} {:>7.3} {:>6} {:>6} {:>9.3}",
                 Kind::ALL[*k as usize].as_str(),
                 class.as_str(),
                 m,
@@ -693,7 +871,8 @@ impl Report {
                 cell.detected,
                 cell.recall(),
                 fmt_d(cell.median_delay),
-                fmt_d(cell.p95_delay)
+                fmt_d(cell.p95_delay),
+                cell.reference
             );
         }
         let _ = writeln!(out);
@@ -701,13 +880,14 @@ impl Report {
         let mut row = |label: String, cell: Cell| {
             let _ = writeln!(
                 out,
-                "  {:<42} {:>6} {:>8} {:>7.3} {:>6} {:>6}",
+                "  {:<42} {:>6} {:>8} {:>7.3} {:>6} {:>6} {:>9.3}",
                 label,
                 cell.spikes,
                 cell.detected,
                 cell.recall(),
                 fmt_d(cell.median_delay),
-                fmt_d(cell.p95_delay)
+                fmt_d(cell.p95_delay),
+                cell.reference
             );
         };
         for kind in Kind::ALL {
@@ -746,6 +926,16 @@ impl Report {
             ),
         );
         row("all".into(), self.headline());
+        for class in VolumeClass::ALL {
+            row(
+                format!("detectable, {}", class.as_str()),
+                Cell::of(
+                    self.outcomes()
+                        .filter(|o| headline(o) && o.oracle >= DETECTABLE && o.class == class),
+                ),
+            );
+        }
+        row("detectable, all".into(), self.headline_detectable());
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -861,6 +1051,39 @@ mod tests {
             r.render()
         );
         assert!(r.false_alarms_per_brand_week(None) <= 1.0, "{}", r.render());
+    }
+
+    #[test]
+    fn reference_thresholds_and_power() {
+        // The threshold is the smallest count whose tail is within the level.
+        for mean in [0.3, 5.0, 80.0, 2_000.0] {
+            let c = threshold(mean as u64, |k| count_tail(k, mean, 1.0));
+            assert!(count_tail(c, mean, 1.0) <= ORACLE_ALPHA, "{mean}");
+            assert!(
+                c == 0 || count_tail(c - 1, mean, 1.0) > ORACLE_ALPHA,
+                "{mean}"
+            );
+        }
+        let spike = |kind, multiplier| Spike {
+            kind,
+            multiplier,
+            minutes: 10,
+            start_minute: 0,
+        };
+        let power = |kind, m, rate: f64, d| oracle_power(&spike(kind, m), &[rate; 10], 0.15, d);
+        // 3x on 1 expected mention in 10 minutes cannot be told from noise; 3x on 100 can.
+        assert!(power(Kind::Volume, 3, 0.1, 0.0) < 0.2);
+        assert!(power(Kind::Volume, 3, 10.0, 0.0) > 0.999);
+        // More volume, a bigger spike: more power; overdispersion: less.
+        assert!(power(Kind::Volume, 3, 0.5, 0.0) < power(Kind::Volume, 3, 1.0, 0.0));
+        assert!(power(Kind::Volume, 3, 0.5, 0.0) < power(Kind::Volume, 5, 0.5, 0.0));
+        assert!(power(Kind::Volume, 3, 2.0, 0.1) < power(Kind::Volume, 3, 2.0, 0.0));
+        // Negative share 15% -> 45%: hopeless on 3 mentions, certain on 1,000.
+        assert!(power(Kind::Negative, 3, 0.3, 0.0) < 0.1);
+        assert!(power(Kind::Negative, 3, 100.0, 0.0) > 0.999);
+        // The normal approximation and the exact sum agree where they meet.
+        let mid = power(Kind::Negative, 3, 45.0, 0.0);
+        assert!(mid > 0.99, "{mid}");
     }
 
     #[test]
