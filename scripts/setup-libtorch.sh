@@ -128,7 +128,8 @@ export_weights() {
     return 0
   fi
   local key
-  key=$(sha256sum "$bin" "$build/export_rust_bert.py" "$build/e5format.py" | sha256sum | cut -d' ' -f1)
+  # contents only (not paths), so a clone elsewhere reuses the export
+  key=$(sha256sum "$bin" "$build/export_rust_bert.py" "$build/e5format.py" | cut -d' ' -f1 | sha256sum | cut -d' ' -f1)
   if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$key" ] &&
     [ -s "$out/model.safetensors" ] && [ -s "$out/config.json" ]; then
     return 0

