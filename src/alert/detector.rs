@@ -387,6 +387,7 @@ impl BrandState {
         let keep = spans.iter().copied().max().unwrap_or(0);
         let mut best_vol = ((1.0, false), 0u32, (0u64, 0.0f64));
         let mut best_neg = ((1.0, false), 0u32, (0u64, 0.0f64));
+        let mut recent_up = count as f64 >= cfg.min_ratio * expected;
         for span in spans {
             if span <= 1 || self.history.len() + 1 < span {
                 continue;
@@ -406,7 +407,15 @@ impl BrandState {
                 sums.2 += n;
                 sums.3 += sh * c as f64;
             }
-            let vol = volume_test(sums.0, sums.1);
+            let mut vol = volume_test(sums.0, sums.1);
+            if span == cfg.span_windows as usize {
+                recent_up = sums.0 as f64 >= cfg.min_ratio * sums.1;
+            } else {
+                // A sustained rise: the recent windows are up too. (Without this, a spike
+                // that is over but still inside the long span fires again when the stream
+                // goes quiet and its baseline sinks.)
+                vol.1 &= recent_up;
+            }
             if best_vol.1 == 0 || vol.0 < best_vol.0 .0 {
                 best_vol = (vol, span as u32, (sums.0, sums.1));
             }
@@ -667,6 +676,38 @@ mod tests {
         assert!(long1 && !long0);
         assert!(f1.is_some() && f1 == f0, "{f1:?} {f0:?}");
         assert!(r1 > r0 && r0.is_some(), "{r1:?} {r0:?}");
+    }
+
+    /// A spike, then silence: once the alert resolves, the spike still sits in the 30-window
+    /// span while the baseline sinks (and the long span starts to run); it must not fire a
+    /// second time.
+    #[test]
+    fn an_old_spike_in_the_long_span_does_not_fire_again() {
+        let c = DetectorConfig {
+            cooldown_windows: 5,
+            ..cfg()
+        };
+        let mut s = BrandState::default();
+        for w in 0..400 {
+            s.observe(w, count(w, 10.0), 0, &c);
+        }
+        let mut firings = Vec::new();
+        for w in 400..500 {
+            let n = match w {
+                400..404 => 70,
+                404..420 => count(w, 10.0),
+                _ => 0,
+            };
+            let (_, t) = s.observe(w, n, 0, &c);
+            firings.extend(
+                t.into_iter()
+                    .filter(|t| t.kind == Kind::Volume && t.state == AlertState::Firing)
+                    .map(|t| t.started),
+            );
+        }
+        // (A firing transition that escalates the severity keeps its `started`.)
+        firings.dedup();
+        assert_eq!(firings.len(), 1, "{firings:?}");
     }
 
     #[test]
