@@ -260,14 +260,18 @@ def calibration_feeds(tokenizer_path: str, texts: list[str], max_len: int = 128,
     tk.enable_truncation(max_length=max_len)
     seqs = [e.ids for e in tk.encode_batch(["query: " + t for t in texts])]
     for k in range(0, len(seqs), batch):
-        part = seqs[k : k + batch]
-        S = max(len(x) for x in part)
-        ids = np.ones((len(part), S), np.int64)
-        mask = np.zeros((len(part), S), np.int64)
-        for i, x in enumerate(part):
-            ids[i, : len(x)] = x
-            mask[i, : len(x)] = 1
-        yield {"input_ids": ids, "attention_mask": mask}
+        yield padded_feeds(seqs[k : k + batch])
+
+
+def padded_feeds(seqs: list[list[int]]) -> dict:
+    """One batch of token ids, right-padded with <pad> = 1, and its attention mask."""
+    S = max(len(x) for x in seqs)
+    ids = np.ones((len(seqs), S), np.int64)
+    mask = np.zeros((len(seqs), S), np.int64)
+    for i, x in enumerate(seqs):
+        ids[i, : len(x)] = x
+        mask[i, : len(x)] = 1
+    return {"input_ids": ids, "attention_mask": mask}
 
 
 def prepare_int8(src: str, dst: str, layers: int, feeds, alpha: float, outliers: int) -> dict:

@@ -135,13 +135,7 @@ def session(path: str):
 
 
 def feeds(seqs):
-    S = max(len(s) for s in seqs)
-    ids = np.ones((len(seqs), S), np.int64)
-    mask = np.zeros((len(seqs), S), np.int64)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = s
-        mask[i, : len(s)] = 1
-    return {"input_ids": ids, "attention_mask": mask}
+    return build_e5.padded_feeds(seqs)
 
 
 def embed(sess, seqs, batch):

@@ -512,31 +512,23 @@ pub fn oracle_power(spike: &Spike, rates: &[f64], share: f64, dispersion: f64) -
 
 /// The smallest `k >= start` with `tail(k) <= ORACLE_ALPHA` (`tail` decreasing).
 fn threshold(start: u64, tail: impl Fn(u64) -> f64) -> u64 {
-    if tail(start) <= ORACLE_ALPHA {
-        let (mut lo, mut hi) = (0, start); // tail(lo) may be above, tail(hi) is not
-        if tail(lo) <= ORACLE_ALPHA {
+    let within = |k: u64| tail(k) <= ORACLE_ALPHA;
+    // Bracket the answer in (lo, hi] with `within(hi)`, then bisect.
+    let (mut lo, mut hi) = if within(start) {
+        if within(0) {
             return 0;
         }
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if tail(mid) <= ORACLE_ALPHA {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
+        (0, start)
+    } else {
+        let mut step = 1u64;
+        while !within(start + step) {
+            step *= 2;
         }
-        return hi;
-    }
-    let (mut lo, mut step) = (start, 1u64);
-    let mut hi = start + step;
-    while tail(hi) > ORACLE_ALPHA {
-        lo = hi;
-        step *= 2;
-        hi = start + step;
-    }
+        (start + step / 2, start + step)
+    };
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if tail(mid) <= ORACLE_ALPHA {
+        if within(mid) {
             hi = mid;
         } else {
             lo = mid;
