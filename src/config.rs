@@ -584,6 +584,12 @@ impl AlertConfig {
                 "must be at most 240 (0 turns it off)",
             ));
         }
+        if self.long_span_windows != 0 && self.long_span_windows <= self.span_windows {
+            return Err(invalid(
+                "alert.long_span_windows",
+                "must be longer than alert.span_windows (or 0 to turn it off)",
+            ));
+        }
         if self.examples > 20 {
             return Err(invalid("alert.examples", "must be at most 20"));
         }
@@ -1058,6 +1064,11 @@ mod tests {
             (
                 "[[inputs]]\ntopic = \"brandpulse.scored\"",
                 "inputs[0].topic",
+            ),
+            ("[alert]\nlong_span_windows = 10", "alert.long_span_windows"),
+            (
+                "[alert]\nlong_span_windows = 500",
+                "alert.long_span_windows",
             ),
         ];
         for (text, field) in cases {
