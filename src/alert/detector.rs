@@ -212,7 +212,12 @@ pub struct BrandState {
     /// Mentions per window by hour of week (UTC, Monday 00:00 first), about four weeks.
     pub hour_of_week: Vec<Ewma>,
     /// Dispersion: mean of (count - expected)^2 / expected over quiet windows (1 = Poisson).
+    /// The fallback while `dispersion_fit` is young (and in checkpoints written before it).
     pub dispersion: f64,
+    /// How the dispersion grows with the expected count (busy hours of an overdispersed
+    /// brand vary more than quiet ones).
+    #[serde(default)]
+    pub dispersion_fit: DispersionFit,
     /// Negative mentions per window, smoothed (about a day), for the baseline share.
     pub negatives: f64,
     /// Mentions per window, smoothed like `negatives`.
@@ -234,6 +239,7 @@ impl Default for BrandState {
             hour_of_day: vec![Ewma::default(); 24],
             hour_of_week: vec![Ewma::default(); 168],
             dispersion: 1.0,
+            dispersion_fit: DispersionFit::default(),
             // Prior: 20% negative, worth about 20 mentions.
             negatives: 0.0,
             totals: 0.0,
@@ -241,6 +247,76 @@ impl Default for BrandState {
             history: std::collections::VecDeque::new(),
         }
     }
+}
+
+/// A least-squares line through the quiet windows' `(expected, (count - expected)^2 /
+/// expected)`: the dispersion at expected count `e` is `a + b * e`, i.e. the variance of a
+/// window's count is `a * e + b * e^2`. This covers Poisson (`a = 1, b = 0`), a constant
+/// overdispersion (`b = 0`) and the gamma-Poisson / negative binomial of counts whose rate
+/// itself varies (`a = 1, b` = the rate's squared coefficient of variation). Kept as
+/// exponentially weighted moments (about a day of windows).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct DispersionFit {
+    /// Windows learned.
+    pub n: u64,
+    /// Mean expected count.
+    pub e: f64,
+    /// Mean dispersion ratio.
+    pub r: f64,
+    /// Mean of `e^2`.
+    pub ee: f64,
+    /// Mean of `r * e`.
+    pub re: f64,
+    /// Mean of `r^2`.
+    #[serde(default)]
+    pub rr: f64,
+}
+
+/// Windows the fit needs (two hours of 1-minute windows) before it replaces the constant.
+const FIT_MIN_WINDOWS: u64 = 120;
+
+impl DispersionFit {
+    /// Learns one quiet window: expected count `e`, ratio `r`.
+    pub fn update(&mut self, e: f64, r: f64, alpha: f64) {
+        self.n += 1;
+        let a = (1.0 / self.n as f64).max(alpha);
+        self.e += a * (e - self.e);
+        self.r += a * (r - self.r);
+        self.ee += a * (e * e - self.ee);
+        self.re += a * (r * e - self.re);
+        self.rr += a * (r * r - self.rr);
+    }
+
+    /// The dispersion (at least 1) at expected count `e`, or `fallback` while the fit is young.
+    /// `alpha` is the weight `update` was given (for the slope's standard error).
+    pub fn at(&self, e: f64, fallback: f64, alpha: f64) -> f64 {
+        if self.n < FIT_MIN_WINDOWS {
+            return fallback.max(1.0);
+        }
+        let var_e = (self.ee - self.e * self.e).max(0.0);
+        let cov = self.re - self.r * self.e;
+        // A slope only where the expected count varied enough (by 10%) to measure one, and
+        // only where it is clearly (two standard errors) above zero: a noisy slope would
+        // blunt the tests of small brands for nothing.
+        let mut b = 0.0;
+        if var_e > (0.1 * self.e).powi(2) && cov > 0.0 {
+            let slope = cov / var_e;
+            let var_r = (self.rr - self.r * self.r).max(0.0);
+            let resid = (var_r - slope * cov).max(0.0);
+            let n_eff = (self.n as f64).min(2.0 / alpha);
+            let se = (resid / (n_eff * var_e)).sqrt();
+            if slope > 2.0 * se {
+                b = slope;
+            }
+        }
+        let a = (self.r - b * self.e).max(1.0);
+        a + b * e.max(0.0)
+    }
+}
+
+/// The dispersion's memory: about a day of windows.
+fn dispersion_alpha(cfg: &DetectorConfig) -> f64 {
+    1.0 / (24.0 * cfg.windows_per_hour)
 }
 
 /// The long span runs only where the short span expects fewer mentions than this.
@@ -306,6 +382,12 @@ impl BrandState {
         week_w * week.mean + (1.0 - week_w) * by_day
     }
 
+    /// The dispersion of a window's count where `expected` mentions are expected.
+    pub fn dispersion_at(&self, expected: f64, cfg: &DetectorConfig) -> f64 {
+        self.dispersion_fit
+            .at(expected, self.dispersion, dispersion_alpha(cfg))
+    }
+
     /// Baseline negative share.
     pub fn negative_share(&self) -> f64 {
         (self.negatives + PRIOR_SHARE * PRIOR_WEIGHT / 60.0) / (self.totals + PRIOR_WEIGHT / 60.0)
@@ -352,10 +434,12 @@ impl BrandState {
         let warm = self.windows >= cfg.warmup_windows;
         let expected = self.expected(w, cfg).max(0.0);
         let share = self.negative_share();
-        let volume_test = |c: u64, e: f64| -> (f64, bool) {
+        // `c` mentions where `e` are expected over `windows` windows.
+        let volume_test = |c: u64, e: f64, windows: usize| -> (f64, bool) {
             let p = if warm && e > 0.0 {
                 let err = cfg.baseline_error;
-                count_tail(c, e, self.dispersion + err * err * e)
+                let dispersion = self.dispersion_at(e / windows.max(1) as f64, cfg);
+                count_tail(c, e, dispersion + err * err * e)
             } else {
                 1.0
             };
@@ -379,7 +463,7 @@ impl BrandState {
                     && n as f64 >= cfg.min_ratio * e,
             )
         };
-        let (vol_p, vol_sig) = volume_test(count, expected);
+        let (vol_p, vol_sig) = volume_test(count, expected, 1);
         let (neg_p, neg_sig) = share_test(negatives, count, share * count as f64);
         // The spans: this window and the ones before it. Each span is tested; the evaluation
         // reports the more significant one.
@@ -407,7 +491,7 @@ impl BrandState {
                 sums.2 += n;
                 sums.3 += sh * c as f64;
             }
-            let mut vol = volume_test(sums.0, sums.1);
+            let mut vol = volume_test(sums.0, sums.1, span);
             if span == cfg.span_windows as usize {
                 recent_up = sums.0 as f64 >= cfg.min_ratio * sums.1;
             } else {
@@ -456,7 +540,8 @@ impl BrandState {
         let evals = [volume, negative];
 
         // Baselines learn from every window, spikes capped so they do not raise the bar.
-        let cap = expected + 3.0 * (self.dispersion.max(1.0) * expected).sqrt() + 3.0;
+        let dispersion = self.dispersion_at(expected, cfg);
+        let cap = expected + 3.0 * (dispersion * expected).sqrt() + 3.0;
         let learned = if warm && vol_sig {
             // A spike (in this window or the span) is not learned as normal.
             (count as f64).min(expected)
@@ -467,9 +552,12 @@ impl BrandState {
         };
         if warm && !vol_sig && expected > 0.5 {
             let d = count as f64 - expected;
-            let alpha = 1.0 / (24.0 * cfg.windows_per_hour);
-            let ratio = (d * d / expected).min(50.0);
+            let alpha = dispersion_alpha(cfg);
+            // Clipped against a stray spike, but well above the ratios an overdispersed
+            // brand's busy hours really show (a clip at the mean would bias the fit down).
+            let ratio = (d * d / expected).min(10.0 * dispersion.max(5.0));
             self.dispersion = (self.dispersion + alpha * (ratio - self.dispersion)).max(1.0);
+            self.dispersion_fit.update(expected, ratio, alpha);
         }
         let (hod, how) = hours(w, cfg);
         let wph = cfg.windows_per_hour;
@@ -599,6 +687,47 @@ mod tests {
         assert!((binomial_tail(10, 20, 0.2) - 0.0025948).abs() < 1e-6);
         assert_eq!(binomial_tail(0, 20, 0.2), 1.0);
         assert_eq!(binomial_tail(21, 20, 0.2), 0.0);
+    }
+
+    /// Three days of a seasonal stream (`peak` mentions per window at the busiest hour)
+    /// whose per-window rate varies by a gamma factor of variance `d` (0 = Poisson counts).
+    fn learn_seasonal(peak: f64, d: f64) -> BrandState {
+        use crate::alert::replay::{daily_profile, gamma, poisson};
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let c = cfg();
+        let mut s = BrandState::default();
+        for w in 0..3 * 24 * 60 {
+            let mut mean = peak * daily_profile((w % 1440) as f64 / 60.0);
+            if d > 0.0 {
+                mean *= gamma(&mut rng, 1.0 / d) * d;
+            }
+            s.observe(w, poisson(&mut rng, mean), 0, &c);
+        }
+        s
+    }
+
+    #[test]
+    fn dispersion_grows_with_the_expected_count_of_an_overdispersed_stream() {
+        // Gamma-Poisson counts: variance = e + 0.1 e^2, so dispersion = 1 + 0.1 e.
+        let s = learn_seasonal(100.0, 0.1);
+        for e in [30.0, 60.0, 100.0] {
+            let want = 1.0 + 0.1 * e;
+            let got = s.dispersion_at(e, &cfg());
+            assert!((got / want - 1.0).abs() < 0.3, "at {e}: {got} vs {want}");
+        }
+        // The old constant (a day's average) understates the busy hours.
+        assert!(
+            s.dispersion < s.dispersion_at(100.0, &cfg()) * 0.9,
+            "{}",
+            s.dispersion
+        );
+        // Poisson counts: about 1 everywhere.
+        let p = learn_seasonal(100.0, 0.0);
+        for e in [30.0, 100.0] {
+            let got = p.dispersion_at(e, &cfg());
+            assert!(got < 1.6, "Poisson at {e}: {got}");
+        }
     }
 
     /// A deterministic pseudo-Poisson stream: `mean` rounded with a fixed jitter.
