@@ -115,7 +115,7 @@ fn int8_and_fp32_agree() {
     let over = diffs.iter().filter(|&&d| d > 0.05).count();
     let share = agree as f64 / texts.len() as f64;
     eprintln!(
-        "int8 vs fp32: {agree}/{} labels agree ({share:.4}); probability difference p95 {p95:.4}, p99 {p99:.4}, max {max_diff:.4}, {over} texts over 0.05",
+        "int8 vs fp32: {agree}/{} labels agree ({share:.4}); probability difference p95 {p95:.4}, p99 {p99:.4}, max {max_diff:.4}; over 0.05: {over} text(s)",
         texts.len()
     );
     assert!(share >= 0.98, "labels agree on {share}");
