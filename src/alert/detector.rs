@@ -472,6 +472,7 @@ impl BrandState {
         let mut best_vol = ((1.0, false), 0u32, (0u64, 0.0f64));
         let mut best_neg = ((1.0, false), 0u32, (0u64, 0.0f64));
         let mut recent_up = count as f64 >= cfg.min_ratio * expected;
+        let mut recent_neg_up = negatives as f64 >= cfg.min_ratio * share * count as f64;
         for span in spans {
             if span <= 1 || self.history.len() + 1 < span {
                 continue;
@@ -503,10 +504,16 @@ impl BrandState {
             if best_vol.1 == 0 || vol.0 < best_vol.0 .0 {
                 best_vol = (vol, span as u32, (sums.0, sums.1));
             }
-            // The share test only on the short span: over 30 windows of a busy brand, a
-            // binomial test sees the baseline share's own small errors.
+            // The share test on the long span too, which only runs for small brands (over 30
+            // windows of a busy brand, a binomial test sees the baseline share's own small
+            // errors), and only while the short span's share is up too.
+            let mut neg = share_test(sums.2, sums.0, sums.3);
             if span == cfg.span_windows as usize {
-                let neg = share_test(sums.2, sums.0, sums.3);
+                recent_neg_up = sums.2 as f64 >= cfg.min_ratio * sums.3;
+            } else {
+                neg.1 &= recent_neg_up;
+            }
+            if best_neg.1 == 0 || neg.0 < best_neg.0 .0 {
                 best_neg = (neg, span as u32, (sums.2, sums.3));
             }
         }
@@ -565,14 +572,11 @@ impl BrandState {
         self.hour_of_day[hod].update(learned, 1.0 / (7.0 * wph));
         self.hour_of_week[how].update(learned, 1.0 / (4.0 * wph));
         if !neg_sig {
-            let a = 1.0 / (24.0 * wph);
-            if self.windows == 0 {
-                self.negatives = negatives as f64;
-                self.totals = count as f64;
-            } else {
-                self.negatives += a * (negatives as f64 - self.negatives);
-                self.totals += a * (count as f64 - self.totals);
-            }
+            // A running mean at first, then a day-long average: the first windows do not
+            // weigh on the share for a day (as a plain average from the first window would).
+            let a = (1.0 / (self.windows + 1) as f64).max(1.0 / (24.0 * wph));
+            self.negatives += a * (negatives as f64 - self.negatives);
+            self.totals += a * (count as f64 - self.totals);
         }
         self.windows += 1;
         self.last_window = Some(w);
@@ -805,6 +809,40 @@ mod tests {
         assert!(long1 && !long0);
         assert!(f1.is_some() && f1 == f0, "{f1:?} {f0:?}");
         assert!(r1 > r0 && r0.is_some(), "{r1:?} {r0:?}");
+    }
+
+    /// A small brand (2 mentions a window, 20% negative) whose negative share rises to 50% for
+    /// 40 windows: 10 of 20 in the 10-window span is not significant (p ~ 0.003), 30 of 60 in
+    /// the 30-window span is; the alert fires once, and not again after the rise.
+    #[test]
+    fn long_span_sees_a_small_brands_sustained_negative_rise() {
+        let negatives = |w: i64| u64::from(w % 5 < 2);
+        let run = |c: &DetectorConfig| {
+            let mut s = BrandState::default();
+            for w in 0..400 {
+                s.observe(w, 2, negatives(w), c);
+            }
+            let mut firings = Vec::new();
+            for w in 400..520 {
+                let n = if w < 440 { 1 } else { negatives(w) };
+                let (_, t) = s.observe(w, 2, n, c);
+                firings.extend(
+                    t.into_iter()
+                        .filter(|t| t.kind == Kind::Negative && t.state == AlertState::Firing)
+                        .map(|t| (t.started, t.evaluation.span_windows)),
+                );
+            }
+            firings
+        };
+        let with_long = run(&cfg());
+        assert_eq!(with_long.len(), 1, "{with_long:?}");
+        assert_eq!(with_long[0].1, 30, "{with_long:?}");
+        assert!((400..440).contains(&with_long[0].0), "{with_long:?}");
+        let short_only = DetectorConfig {
+            long_span_windows: 0,
+            ..cfg()
+        };
+        assert!(run(&short_only).is_empty());
     }
 
     /// A spike, then silence: once the alert resolves, the spike still sits in the 30-window
