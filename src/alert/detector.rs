@@ -268,7 +268,6 @@ pub struct DispersionFit {
     /// Mean of `r * e`.
     pub re: f64,
     /// Mean of `r^2`.
-    #[serde(default)]
     pub rr: f64,
 }
 
@@ -732,6 +731,23 @@ mod tests {
             let got = p.dispersion_at(e, &cfg());
             assert!(got < 1.6, "Poisson at {e}: {got}");
         }
+    }
+
+    /// A checkpoint written before the dispersion fit existed restores, and the detector uses
+    /// its plain dispersion until the fit has learned enough windows.
+    #[test]
+    fn a_checkpoint_without_the_dispersion_fit_restores_with_the_plain_dispersion() {
+        let mut s = learn_seasonal(100.0, 0.1);
+        s.dispersion = 4.0;
+        let mut v = serde_json::to_value(&s).unwrap();
+        v.as_object_mut().unwrap().remove("dispersion_fit");
+        let old: BrandState = serde_json::from_value(v).unwrap();
+        assert_eq!(old.dispersion_fit, DispersionFit::default());
+        assert_eq!(old.dispersion_at(100.0, &cfg()), 4.0);
+        // A current checkpoint round-trips with its fit.
+        let now: BrandState = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+        assert_eq!(now.dispersion_fit, s.dispersion_fit);
+        assert!(now.dispersion_at(100.0, &cfg()) > 4.0);
     }
 
     /// A deterministic pseudo-Poisson stream: `mean` rounded with a fixed jitter.
