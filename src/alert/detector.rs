@@ -318,6 +318,55 @@ fn dispersion_alpha(cfg: &DetectorConfig) -> f64 {
     1.0 / (24.0 * cfg.windows_per_hour)
 }
 
+/// One kind's span tests in a window: the most significant span so far, and whether the short
+/// span is up (at least `min_ratio` times its expected count).
+struct SpanPick {
+    /// (p-value, significant) of the most significant span.
+    test: (f64, bool),
+    /// Its length in windows (0: no span ran).
+    span: u32,
+    /// Its (observed, expected) sums.
+    sums: (u64, f64),
+    /// Whether the recent windows are up: the short span's verdict once it has run, the
+    /// window's own before.
+    up: bool,
+}
+
+impl SpanPick {
+    fn new(up: bool) -> Self {
+        Self {
+            test: (1.0, false),
+            span: 0,
+            sums: (0, 0.0),
+            up,
+        }
+    }
+
+    /// Offers span `span`'s test of `sums` (observed, expected). The short span records
+    /// whether it is up; a longer span counts only while it is, i.e. for a sustained rise
+    /// (without this, a spike that is over but still inside the long span fires again when
+    /// the stream goes quiet and its baseline sinks).
+    fn offer(
+        &mut self,
+        mut test: (f64, bool),
+        span: usize,
+        short: bool,
+        sums: (u64, f64),
+        min_ratio: f64,
+    ) {
+        if short {
+            self.up = sums.0 as f64 >= min_ratio * sums.1;
+        } else {
+            test.1 &= self.up;
+        }
+        if self.span == 0 || test.0 < self.test.0 {
+            self.test = test;
+            self.span = span as u32;
+            self.sums = sums;
+        }
+    }
+}
+
 /// The long span runs only where the short span expects fewer mentions than this.
 const LONG_SPAN_BELOW: f64 = 50.0;
 
@@ -468,10 +517,8 @@ impl BrandState {
         // reports the more significant one.
         let spans = [cfg.span_windows as usize, cfg.long_span_windows as usize];
         let keep = spans.iter().copied().max().unwrap_or(0);
-        let mut best_vol = ((1.0, false), 0u32, (0u64, 0.0f64));
-        let mut best_neg = ((1.0, false), 0u32, (0u64, 0.0f64));
-        let mut recent_up = count as f64 >= cfg.min_ratio * expected;
-        let mut recent_neg_up = negatives as f64 >= cfg.min_ratio * share * count as f64;
+        let mut best_vol = SpanPick::new(count as f64 >= cfg.min_ratio * expected);
+        let mut best_neg = SpanPick::new(negatives as f64 >= cfg.min_ratio * share * count as f64);
         for span in spans {
             if span <= 1 || self.history.len() + 1 < span {
                 continue;
@@ -491,48 +538,32 @@ impl BrandState {
                 sums.2 += n;
                 sums.3 += sh * c as f64;
             }
-            let mut vol = volume_test(sums.0, sums.1, span);
-            if span == cfg.span_windows as usize {
-                recent_up = sums.0 as f64 >= cfg.min_ratio * sums.1;
-            } else {
-                // A sustained rise: the recent windows are up too. (Without this, a spike
-                // that is over but still inside the long span fires again when the stream
-                // goes quiet and its baseline sinks.)
-                vol.1 &= recent_up;
-            }
-            if best_vol.1 == 0 || vol.0 < best_vol.0 .0 {
-                best_vol = (vol, span as u32, (sums.0, sums.1));
-            }
+            let short = span == cfg.span_windows as usize;
+            let vol = volume_test(sums.0, sums.1, span);
+            best_vol.offer(vol, span, short, (sums.0, sums.1), cfg.min_ratio);
             // The share test on the long span too, which only runs for small brands (over 30
             // windows of a busy brand, a binomial test sees the baseline share's own small
-            // errors), and only while the short span's share is up too.
-            let mut neg = share_test(sums.2, sums.0, sums.3);
-            if span == cfg.span_windows as usize {
-                recent_neg_up = sums.2 as f64 >= cfg.min_ratio * sums.3;
-            } else {
-                neg.1 &= recent_neg_up;
-            }
-            if best_neg.1 == 0 || neg.0 < best_neg.0 .0 {
-                best_neg = (neg, span as u32, (sums.2, sums.3));
-            }
+            // errors).
+            let neg = share_test(sums.2, sums.0, sums.3);
+            best_neg.offer(neg, span, short, (sums.2, sums.3), cfg.min_ratio);
         }
         let volume = Evaluation {
             observed: count,
             expected,
-            p_value: vol_p.min(best_vol.0 .0),
-            significant: vol_sig || best_vol.0 .1,
-            span_windows: best_vol.1,
-            span_observed: best_vol.2 .0,
-            span_expected: best_vol.2 .1,
+            p_value: vol_p.min(best_vol.test.0),
+            significant: vol_sig || best_vol.test.1,
+            span_windows: best_vol.span,
+            span_observed: best_vol.sums.0,
+            span_expected: best_vol.sums.1,
         };
         let negative = Evaluation {
             observed: negatives,
             expected: share * count as f64,
-            p_value: neg_p.min(best_neg.0 .0),
-            significant: neg_sig || best_neg.0 .1,
-            span_windows: best_neg.1,
-            span_observed: best_neg.2 .0,
-            span_expected: best_neg.2 .1,
+            p_value: neg_p.min(best_neg.test.0),
+            significant: neg_sig || best_neg.test.1,
+            span_windows: best_neg.span,
+            span_observed: best_neg.sums.0,
+            span_expected: best_neg.sums.1,
         };
         let (vol_sig, neg_sig) = (volume.significant, negative.significant);
         if keep > 1 {
