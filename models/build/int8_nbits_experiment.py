@@ -164,14 +164,19 @@ def tokenize(model_dir, texts, max_len):
     return [e.ids for e in tk.encode_batch(["query: " + t for t in texts])]
 
 
-def parity(model_dir, candidates):
+def parity_texts():
+    """The 1,443 parity texts: 1,200 of the test split (seed 7), the sanity set, the golden texts."""
     rng = random.Random(7)
     texts = rng.sample(jsonl_texts(os.path.join(CACHE, "data", "test.jsonl")), 1200)
     texts += jsonl_texts(os.path.join(ROOT, "models", "eval", "sanity-multilingual.jsonl"))
     for name in ("golden.jsonl", "golden_long.jsonl"):
         texts += jsonl_texts(os.path.join(ROOT, "tests", "data", "e5", name))
     rng.shuffle(texts)
-    seqs = tokenize(model_dir, texts, 512)
+    return texts
+
+
+def parity(model_dir, candidates):
+    seqs = tokenize(model_dir, parity_texts(), 512)
     ref = session(os.path.join(model_dir, "e5-small.fp32.onnx"))
     for b in (1, 32):
         p32 = head_probs(embed(ref, seqs, b))
