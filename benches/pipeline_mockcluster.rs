@@ -250,7 +250,14 @@ async fn bench(n: usize) -> Result<Report, BoxError> {
         .sum();
     check("dead letters by reason", dead_by_reason, expected.dead);
     check("unmatched", metrics.unmatched.get(), expected.unmatched);
-    check("produce errors", metrics.produce_errors.get(), 0);
+    check(
+        "produce errors",
+        brandpulse::emit::failure::FailureKind::LABELS
+            .iter()
+            .map(|k| metrics.produce_errors.with_label_values(&[k]).get())
+            .sum(),
+        0,
+    );
 
     let (latency, latency_sum, latency_count) = buckets(&metrics.end_to_end_latency);
     let stage_busy = brandpulse::telemetry::STAGES

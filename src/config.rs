@@ -49,6 +49,9 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// Largest config file read (16 MiB).
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +117,10 @@ pub struct KafkaConfig {
     /// Raw librdkafka properties for the producer only.
     #[serde(default)]
     pub producer: BTreeMap<String, String>,
+    /// Accept producer settings that break at-least-once delivery (`acks` other than `all`,
+    /// `enable.idempotence = false`, no retries). Off: such settings fail at start-up.
+    #[serde(default)]
+    pub allow_unsafe_delivery: bool,
 }
 
 impl Default for KafkaConfig {
@@ -127,6 +134,7 @@ impl Default for KafkaConfig {
             librdkafka: BTreeMap::new(),
             consumer: BTreeMap::new(),
             producer: BTreeMap::new(),
+            allow_unsafe_delivery: false,
         }
     }
 }
@@ -165,6 +173,10 @@ pub struct OutputConfig {
     /// Topic for records that could not be decoded, with the reason in headers.
     #[serde(default = "default_dlq_topic")]
     pub dead_letter_topic: String,
+    /// Largest record the producers send (librdkafka's `message.max.bytes`). A dead letter
+    /// over it is cut to fit; keep it at most the broker's (or topic's) `max.message.bytes`.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: usize,
 }
 
 impl Default for OutputConfig {
@@ -172,8 +184,13 @@ impl Default for OutputConfig {
         Self {
             topic: default_scored_topic(),
             dead_letter_topic: default_dlq_topic(),
+            max_message_bytes: default_max_message_bytes(),
         }
     }
+}
+
+fn default_max_message_bytes() -> usize {
+    1_000_000
 }
 
 fn default_scored_topic() -> String {
@@ -190,6 +207,13 @@ pub struct PipelineConfig {
     /// Largest accepted mention text in bytes; longer ones go to the dead-letter topic.
     #[serde(default = "default_max_text")]
     pub max_text_bytes: usize,
+    /// Largest accepted value of any other string field (id, source, url, handles, hashtags,
+    /// language, references), in bytes; a record with a longer one is a dead letter.
+    #[serde(default = "default_max_field")]
+    pub max_field_bytes: usize,
+    /// Most entries in a list field (hashtags, user mentions); more is a dead letter.
+    #[serde(default = "default_max_list_items")]
+    pub max_list_items: usize,
     /// Most records per batch between stages.
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
@@ -211,6 +235,8 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
             max_text_bytes: default_max_text(),
+            max_field_bytes: default_max_field(),
+            max_list_items: default_max_list_items(),
             batch_size: default_batch_size(),
             batch_wait: default_batch_wait(),
             channel_capacity: default_channel_capacity(),
@@ -222,6 +248,12 @@ impl Default for PipelineConfig {
 
 fn default_max_text() -> usize {
     64 * 1024
+}
+fn default_max_field() -> usize {
+    2048
+}
+fn default_max_list_items() -> usize {
+    100
 }
 fn default_batch_size() -> usize {
     256
@@ -717,9 +749,30 @@ impl Config {
     /// # Errors
     /// [`ConfigError`] naming the field and the reason.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        use std::io::Read;
+        let read_error = |source| ConfigError::Read {
             path: path.display().to_string(),
             source,
+        };
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        // Read at most one byte past the limit: `--config /dev/zero` must not grow forever.
+        let mut bytes = Vec::new();
+        file.take(MAX_CONFIG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::Invalid {
+                field: "(file)".into(),
+                reason: format!(
+                    "{} is over {} MiB; a config file is a few kilobytes (thousands of brands fit in 1 MiB)",
+                    path.display(),
+                    MAX_CONFIG_BYTES >> 20
+                ),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
         })?;
         Self::from_toml(&text, &path.display().to_string())
     }
@@ -815,37 +868,30 @@ impl Config {
             ));
         }
         let p = &self.pipeline;
-        if p.max_text_bytes == 0 {
-            return Err(invalid("pipeline.max_text_bytes", "must be at least 1"));
-        }
-        if !(1..=100_000).contains(&p.batch_size) {
-            return Err(invalid(
-                "pipeline.batch_size",
-                "must be between 1 and 100000",
-            ));
-        }
-        if p.channel_capacity == 0 {
-            return Err(invalid("pipeline.channel_capacity", "must be at least 1"));
-        }
-        if p.max_in_flight < p.batch_size {
-            return Err(invalid(
-                "pipeline.max_in_flight",
-                format!("must be at least pipeline.batch_size ({})", p.batch_size),
-            ));
-        }
+        in_range("pipeline.max_text_bytes", p.max_text_bytes, 1, 1 << 20)?;
+        in_range("pipeline.max_field_bytes", p.max_field_bytes, 16, 64 * 1024)?;
+        in_range("pipeline.max_list_items", p.max_list_items, 1, 10_000)?;
+        in_range("pipeline.batch_size", p.batch_size, 1, 100_000)?;
+        in_range("pipeline.channel_capacity", p.channel_capacity, 1, 1024)?;
+        in_range(
+            "pipeline.max_in_flight",
+            p.max_in_flight,
+            p.batch_size,
+            1_000_000,
+        )
+        .map_err(|e| with_hint(e, " (at least pipeline.batch_size)"))?;
+        in_range(
+            "output.max_message_bytes",
+            self.output.max_message_bytes,
+            4096,
+            100_000_000,
+        )?;
         let sc = &self.scoring;
-        if !(8..=512).contains(&sc.max_tokens) {
-            return Err(invalid(
-                "scoring.max_tokens",
-                "must be between 8 and 512 (the model's limit)",
-            ));
-        }
-        if !(1..=1024).contains(&sc.max_batch) {
-            return Err(invalid("scoring.max_batch", "must be between 1 and 1024"));
-        }
-        if !(1..=256).contains(&sc.threads) {
-            return Err(invalid("scoring.threads", "must be between 1 and 256"));
-        }
+        in_range("scoring.max_tokens", sc.max_tokens, 8, 512)
+            .map_err(|e| with_hint(e, " (512 is the model's limit)"))?;
+        in_range("scoring.max_batch", sc.max_batch, 1, 1024)?;
+        in_range("scoring.threads", sc.threads, 1, 256)?;
+        in_range("scoring.cache_entries", sc.cache_entries, 0, 10_000_000)?;
         if sc.scorer == ScorerKind::Transformer
             && sc.fallback_backlog != 0
             && sc.fallback_backlog >= p.channel_capacity
@@ -858,9 +904,36 @@ impl Config {
                 ),
             ));
         }
-        if p.batch_wait > Duration::from_secs(10) {
-            return Err(invalid("pipeline.batch_wait", "must be at most 10s"));
-        }
+        duration_in(
+            "pipeline.batch_wait",
+            p.batch_wait,
+            Duration::ZERO,
+            secs(10),
+        )?;
+        duration_in(
+            "pipeline.drain_timeout",
+            p.drain_timeout,
+            Duration::ZERO,
+            secs(3600),
+        )?;
+        duration_in(
+            "kafka.session_timeout",
+            self.kafka.session_timeout,
+            secs(1),
+            secs(3600),
+        )?;
+        duration_in(
+            "kafka.statistics_interval",
+            self.kafka.statistics_interval,
+            Duration::from_millis(100),
+            secs(3600),
+        )?;
+        duration_in(
+            "matching.reload_poll",
+            self.matching.reload_poll,
+            Duration::ZERO,
+            secs(3600),
+        )?;
         self.alert.validate()?;
         let m = &self.matching;
         if m.max_operands == 0 || m.max_wildcards > m.max_operands {
@@ -909,6 +982,53 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// `lo <= value <= hi`, or an error that shows the value as given.
+fn in_range(field: &str, value: usize, lo: usize, hi: usize) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!("must be between {lo} and {hi}; got {value}"),
+        ))
+    }
+}
+
+fn duration_in(
+    field: &str,
+    value: Duration,
+    lo: Duration,
+    hi: Duration,
+) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!(
+                "must be between {} and {}; got {}",
+                humantime::format_duration(lo),
+                humantime::format_duration(hi),
+                humantime::format_duration(value)
+            ),
+        ))
+    }
+}
+
+fn with_hint(e: ConfigError, hint: &str) -> ConfigError {
+    match e {
+        ConfigError::Invalid { field, reason } => ConfigError::Invalid {
+            field,
+            reason: format!("{reason}{hint}"),
+        },
+        other => other,
     }
 }
 

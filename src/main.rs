@@ -289,9 +289,8 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut config = Config::load(&config_path)?;
             if instance_id.is_some() {
                 config.kafka.instance_id = instance_id;
-                config.validate()?;
             }
-            config.validate_for_run()?;
+            brandpulse::preflight::check_for_run(&config)?;
             let scorer = make_scorer(config.scoring.scorer, &config.scoring)?;
             runtime()?.block_on(run_service(config, config_path, scorer))?;
             Ok(ExitCode::SUCCESS)
@@ -304,10 +303,11 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(&config)?;
             config.validate_brands_present()?;
             let matcher = Matcher::new(&config.brands, &config.matching)?;
-            let decoder = Decoder::new(
-                format,
-                max_text_bytes.unwrap_or(config.pipeline.max_text_bytes),
-            );
+            let mut limits = brandpulse::ingest::Limits::of(&config.pipeline);
+            if let Some(max) = max_text_bytes {
+                limits.max_text_bytes = max;
+            }
+            let decoder = Decoder::with_limits(format, limits);
             let mut stage = ScoreStage::new(
                 make_scorer(config.scoring.scorer, &config.scoring)?,
                 config.scoring.cache_entries,
@@ -444,7 +444,8 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { config } => {
             let path = config;
             let config = Config::load(&path)?;
-            let matcher = Matcher::new(&config.brands, &config.matching)?;
+            // Exactly what `run` checks before it connects.
+            let matcher = brandpulse::preflight::check_for_run(&config)?;
             println!("{}: ok", path.display());
             println!(
                 "  kafka: brokers={} group={}",
@@ -534,13 +535,13 @@ fn rules(command: RulesCommand) -> anyhow::Result<ExitCode> {
             let matcher = Matcher::new(&config.brands, &config.matching)?;
             let decoder = match format {
                 offline::RulesInput::Text => None,
-                offline::RulesInput::Canonical => Some(Decoder::new(
+                offline::RulesInput::Canonical => Some(Decoder::with_limits(
                     InputFormat::Canonical,
-                    config.pipeline.max_text_bytes,
+                    brandpulse::ingest::Limits::of(&config.pipeline),
                 )),
-                offline::RulesInput::TwitterV1 => Some(Decoder::new(
+                offline::RulesInput::TwitterV1 => Some(Decoder::with_limits(
                     InputFormat::TwitterV1,
-                    config.pipeline.max_text_bytes,
+                    brandpulse::ingest::Limits::of(&config.pipeline),
                 )),
             };
             let stdin = std::io::stdin().lock();

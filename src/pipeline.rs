@@ -156,7 +156,8 @@ async fn run_matcher(
     }
 }
 
-/// Creates the producer used for outputs: idempotent, acks from all replicas.
+/// Creates the producer used for outputs: idempotent, acks from all replicas (see
+/// [`crate::kafka`]).
 ///
 /// # Errors
 /// [`crate::emit::EmitError::CreateProducer`] when librdkafka rejects a property.
@@ -164,32 +165,36 @@ pub fn create_producer(
     config: &Config,
     metrics: &Metrics,
 ) -> Result<FutureProducer<OutputContext>, crate::emit::EmitError> {
-    let mut c = ingest_kafka::base_client_config(config);
-    c.set("enable.idempotence", "true")
-        .set("acks", "all")
-        .set("linger.ms", "5")
-        .set("compression.type", "lz4")
-        .set("partitioner", "murmur2_random")
-        .set("message.timeout.ms", "120000");
-    ingest_kafka::apply_overrides(&mut c, &config.kafka.producer);
+    let c = crate::kafka::client_config(config, crate::kafka::Client::Producer)
+        .map_err(crate::emit::EmitError::Config)?;
     c.create_with_context(OutputContext {
         metrics: metrics.clone(),
+        throttle: Default::default(),
     })
-    .map_err(crate::emit::EmitError::CreateProducer)
+    .map_err(|e| {
+        crate::emit::EmitError::CreateProducer(crate::kafka::redact(config, &e.to_string()))
+    })
 }
 
-/// Producer callbacks: errors are counted.
+/// Producer callbacks: errors are counted, and logged at most once per interval.
 pub struct OutputContext {
     metrics: Metrics,
+    throttle: crate::telemetry::throttle::Throttle,
 }
 
 impl rdkafka::client::ClientContext for OutputContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::telemetry::kafka_log(&self.throttle, "producer", level, fac, log_message);
+    }
+
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
         self.metrics
             .kafka_errors
             .with_label_values(&["producer"])
             .inc();
-        tracing::warn!(%error, reason, "kafka producer error");
+        if let Some(folded) = self.throttle.allow() {
+            tracing::warn!(%error, reason, folded, "kafka producer error (folded: errors since the last such line)");
+        }
     }
 }
 
@@ -246,7 +251,7 @@ pub async fn run_reloadable(
         .map(|i| {
             (
                 i.topic.clone(),
-                Decoder::new(i.format, config.pipeline.max_text_bytes),
+                Decoder::with_limits(i.format, crate::ingest::Limits::of(&config.pipeline)),
             )
         })
         .collect();
@@ -300,6 +305,7 @@ pub async fn run_reloadable(
         config.output.topic.clone(),
         config.output.dead_letter_topic.clone(),
         config.pipeline.max_in_flight,
+        config.output.max_message_bytes,
     );
     let emit_task = tokio::spawn(emitter.run(score_rx));
     metrics.up.set(1);

@@ -81,7 +81,7 @@ fn bad_config_names_the_field_and_exits_64() {
 
 #[test]
 fn check_prints_a_summary() {
-    let cfg = config_file(CONFIG);
+    let cfg = config_file(&format!("[[inputs]]\ntopic = \"mentions\"\n{CONFIG}"));
     let out = brandpulse(&["check", "--config", cfg.path().to_str().unwrap()], b"");
     assert!(out.status.success());
     let stdout = text(&out.stdout);
@@ -435,4 +435,79 @@ fn alert_eval_prints_a_table_and_a_summary_line() {
 
     let bad = brandpulse(&["alert-eval", "--weeks", "0"], b"");
     assert_eq!(bad.status.code(), Some(64), "{}", text(&bad.stderr));
+}
+
+/// `check` refuses exactly what `run` refuses, with exit 64 and the field named; neither
+/// connects to anything to do so (no broker listens at the default address here).
+#[test]
+fn check_and_run_agree_on_bad_configs() {
+    let inputs = "[[inputs]]\ntopic = \"mentions\"\n";
+    let cases: Vec<(String, &str)> = vec![
+        (CONFIG.to_string(), "inputs"),
+        (inputs.to_string(), "brands"),
+        (
+            format!("{inputs}[kafka.consumer]\n\"fetch.wait.mx.ms\" = \"5\"\n{CONFIG}"),
+            "kafka.consumer.\"fetch.wait.mx.ms\"",
+        ),
+        (
+            format!("[kafka]\nsession_timeout = \"1000000h\"\n{inputs}{CONFIG}"),
+            "kafka.session_timeout",
+        ),
+        (
+            format!("[pipeline]\nchannel_capacity = 9000000000000000000\n{inputs}{CONFIG}"),
+            "pipeline.channel_capacity",
+        ),
+        (
+            format!("{inputs}[kafka.producer]\nacks = \"0\"\n{CONFIG}"),
+            "kafka.producer.\"acks\"",
+        ),
+        (
+            format!("{inputs}[kafka.producer]\n\"enable.idempotence\" = \"false\"\n{CONFIG}"),
+            "kafka.producer.\"enable.idempotence\"",
+        ),
+    ];
+    for (config, field) in &cases {
+        let cfg = config_file(config);
+        for command in ["check", "run"] {
+            let out = brandpulse(&[command, "--config", cfg.path().to_str().unwrap()], b"");
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "{command} {field}: {err}");
+            assert!(err.contains(field), "{command}: {err}");
+            assert_eq!(err.matches("error:").count(), 1, "printed once: {err}");
+        }
+    }
+    // The value is shown as given.
+    let cfg = config_file(&format!(
+        "[pipeline]\nchannel_capacity = 9000000000000000000\n{inputs}{CONFIG}"
+    ));
+    let out = brandpulse(&["check", "--config", cfg.path().to_str().unwrap()], b"");
+    assert!(text(&out.stderr).contains("9000000000000000000"));
+}
+
+#[test]
+fn secrets_are_never_printed() {
+    let secret = "Pa55-w0rd-that-must-not-leak";
+    for key in [
+        "sasl.password",
+        "sasl.pasword",
+        "ssl.key.password",
+        "Sasl.PassWord",
+    ] {
+        let cfg = config_file(&format!(
+            "[[inputs]]\ntopic = \"mentions\"\n[kafka.librdkafka]\n\"{key}\" = \"{secret}\"\n\"security.protocol\" = \"SASL_SSL\"\n\"sasl.mechanisms\" = \"SCRAM-SHA-999\"\n{CONFIG}"
+        ));
+        for command in ["check", "run"] {
+            let out = brandpulse(&[command, "--config", cfg.path().to_str().unwrap()], b"");
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(64), "{command} {key}: {all}");
+            assert!(!all.contains(secret), "{command} {key}: {all}");
+        }
+    }
+}
+
+#[test]
+fn an_endless_config_file_is_refused() {
+    let out = brandpulse(&["check", "--config", "/dev/zero"], b"");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(text(&out.stderr).contains("MiB"), "{}", text(&out.stderr));
 }

@@ -23,7 +23,6 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use super::core::{AlertCore, AlertEvent, Checkpoint, Closed, ScoredInput, Skip};
 use super::detector::AlertState;
 use crate::config::Config;
-use crate::ingest::kafka::{apply_overrides, base_client_config};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 
@@ -33,6 +32,9 @@ pub enum AlertError {
     /// A Kafka client could not be created or subscribed.
     #[error("alert stage kafka client: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
+    /// A client's settings are invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// The stage thread could not start.
     #[error("starting the alert stage: {0}")]
     Spawn(#[from] std::io::Error),
@@ -350,25 +352,12 @@ pub fn spawn(
     shutdown: Shutdown,
 ) -> Result<std::thread::JoinHandle<()>, AlertError> {
     let a = &config.alert;
-    let group = a
-        .group_id
-        .clone()
-        .unwrap_or_else(|| format!("{}-alerts", config.kafka.group_id));
-    let mut pc = base_client_config(config);
-    pc.set("enable.idempotence", "true")
-        .set("acks", "all")
-        .set("linger.ms", "5")
-        .set("message.timeout.ms", "60000");
-    apply_overrides(&mut pc, &config.kafka.producer);
+    let group = crate::kafka::alert_group(config);
+    let pc = crate::kafka::client_config(config, crate::kafka::Client::AlertProducer)?;
     let producer: StageProducer = pc.create_with_context(Deliveries {
         failed: AtomicU64::new(0),
     })?;
-    let mut restore_client = base_client_config(config);
-    restore_client
-        .set("group.id", format!("{group}-restore"))
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        .set("auto.offset.reset", "earliest");
+    let restore_client = crate::kafka::client_config(config, crate::kafka::Client::AlertRestore)?;
     // The topics must exist: a consumer-side metadata request (which never auto-creates a
     // topic, so a missing checkpoint topic is not silently created without compaction).
     {
@@ -413,20 +402,7 @@ pub fn spawn(
         checkpoint_topic: a.checkpoint_topic.clone(),
         restore_client,
     });
-    let mut cc = base_client_config(config);
-    cc.set("group.id", &group)
-        .set("enable.auto.commit", "true")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false")
-        .set(
-            "session.timeout.ms",
-            config.kafka.session_timeout.as_millis().to_string(),
-        );
-    if let Some(id) = &config.kafka.instance_id {
-        cc.set("group.instance.id", format!("{id}-alerts"));
-    }
-    apply_overrides(&mut cc, &config.kafka.consumer);
+    let cc = crate::kafka::client_config(config, crate::kafka::Client::AlertConsumer)?;
     let consumer: BaseConsumer<StageContext> = cc.create_with_context(StageContext {
         shared: shared.clone(),
     })?;

@@ -1,6 +1,8 @@
 //! The producing half of the pipeline: sends outputs, waits for acknowledgements without
-//! awaiting them one by one, retries failures, and stores each consumed offset once all of
-//! that record's outputs are acknowledged.
+//! awaiting them one by one, and stores each consumed offset once all of that record's outputs
+//! are acknowledged. Failures go by kind ([`super::failure`]): transient ones are retried with
+//! capped backoff; an output Kafka can never accept becomes a dead letter, and a dead letter
+//! the broker refuses is cut down until it fits, so one poison record never stalls a partition.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,8 +16,9 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use tokio::sync::mpsc;
 
+use super::failure::{self, Cut, FailureKind};
 use super::offsets::{OffsetTracker, TopicPartition};
-use super::{dead_letter_headers, encode_scored, EmitError};
+use super::{dead_letter_record, encode_scored, EmitError, Rejected};
 use crate::ingest::kafka::IngestConsumer;
 use crate::pipeline::{Origin, Outbound, OutputContext, Outputs};
 use crate::telemetry::Metrics;
@@ -24,11 +27,22 @@ use crate::telemetry::Metrics;
 struct Pending {
     /// Key into `Emitter::records`.
     record: u64,
-    dead_letter: bool,
-    key: Vec<u8>,
+    /// `Some` for a dead letter: what it is made of, and how far it is cut.
+    dead_letter: Option<(Arc<Source>, Cut)>,
+    key: Option<Vec<u8>>,
     payload: Option<Vec<u8>>,
     headers: Option<OwnedHeaders>,
     attempt: u32,
+}
+
+/// What a dead letter is built from (kept to rebuild it smaller).
+struct Source {
+    reason: &'static str,
+    detail: String,
+    key: Option<Vec<u8>>,
+    payload: Option<Vec<u8>>,
+    origin: Origin,
+    output_topic: Option<String>,
 }
 
 /// A consumed record whose outputs are not all acknowledged.
@@ -46,12 +60,15 @@ pub struct Emitter {
     scored_topic: String,
     dead_letter_topic: String,
     max_in_flight: usize,
+    max_message_bytes: usize,
+    throttle: crate::telemetry::throttle::Throttle,
 }
 
 type Delivery = (Pending, Result<(), rdkafka::error::KafkaError>);
 
 impl Emitter {
     /// An emitter over an existing producer and the consumer whose offsets it stores.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         producer: FutureProducer<OutputContext>,
         consumer: Arc<IngestConsumer>,
@@ -60,6 +77,7 @@ impl Emitter {
         scored_topic: String,
         dead_letter_topic: String,
         max_in_flight: usize,
+        max_message_bytes: usize,
     ) -> Self {
         Self {
             producer,
@@ -69,14 +87,17 @@ impl Emitter {
             scored_topic,
             dead_letter_topic,
             max_in_flight,
+            max_message_bytes,
+            throttle: Default::default(),
         }
     }
 
     /// Runs until `rx` is closed (upstream drained) and every output is acknowledged.
     ///
     /// # Errors
-    /// [`EmitError::Encode`] only; produce failures are retried until they succeed or the
-    /// drain timeout around this future expires (the record is then re-consumed on restart).
+    /// [`EmitError::Encode`] only; transient produce failures are retried until they succeed
+    /// or the drain timeout around this future expires (the record is then re-consumed on
+    /// restart); permanent ones are dead-lettered.
     pub async fn run(self, mut rx: mpsc::Receiver<Vec<Outbound>>) -> Result<(), EmitError> {
         let mut deliveries = FuturesUnordered::new();
         let mut records: HashMap<u64, InFlightRecord> = HashMap::new();
@@ -111,27 +132,32 @@ impl Emitter {
                     self.metrics.stage_latency.with_label_values(&["emit"]).observe(started.elapsed().as_secs_f64());
                 }
                 Some((pending, result)) = deliveries.next() => {
-                    match result {
+                    let error = match result {
                         Ok(()) => {
-                            let output = if pending.dead_letter { "dead_letter" } else { "scored" };
+                            let output = if pending.dead_letter.is_some() { "dead_letter" } else { "scored" };
                             self.metrics.produced.with_label_values(&[output]).inc();
-                            if let Some(rec) = records.get_mut(&pending.record) {
-                                rec.remaining -= 1;
-                                if rec.remaining == 0 {
-                                    if let Some(rec) = records.remove(&pending.record) {
-                                        self.complete(&rec.origin);
-                                    }
-                                }
-                            }
+                            self.output_done(&mut records, pending.record);
+                            continue;
                         }
-                        Err(error) => {
-                            self.metrics.produce_errors.inc();
-                            let backoff = Duration::from_millis(100 * 2u64.pow(pending.attempt.min(6)));
-                            tracing::warn!(%error, attempt = pending.attempt, ?backoff, "produce failed, retrying");
-                            let mut p = pending;
-                            p.attempt += 1;
-                            deliveries.push(self.send_after(p, backoff));
+                        Err(error) => error,
+                    };
+                    let kind = failure::classify(&error);
+                    self.metrics.produce_errors.with_label_values(&[kind.label()]).inc();
+                    if !kind.is_permanent() {
+                        let backoff = failure::backoff(pending.attempt);
+                        if let Some(folded) = self.throttle.allow() {
+                            tracing::warn!(%error, attempt = pending.attempt, ?backoff, folded,
+                                "produce failed, retrying (folded: failures since the last such line)");
                         }
+                        let mut p = pending;
+                        p.attempt += 1;
+                        deliveries.push(self.send_after(p, backoff));
+                        continue;
+                    }
+                    let record = pending.record;
+                    match self.after_permanent(&records, pending, kind, &error) {
+                        Some(next) => deliveries.push(self.send(next)),
+                        None => self.output_done(&mut records, record),
                     }
                 }
                 else => break,
@@ -152,8 +178,8 @@ impl Emitter {
                 for s in list {
                     v.push(Pending {
                         record: id,
-                        dead_letter: false,
-                        key: s.brand.as_bytes().to_vec(),
+                        dead_letter: None,
+                        key: Some(s.brand.as_bytes().to_vec()),
                         payload: Some(encode_scored(s)?),
                         headers: None,
                         attempt: 0,
@@ -169,22 +195,106 @@ impl Emitter {
                     .inc();
                 tracing::debug!(topic = %o.tp.0, partition = o.tp.1, offset = o.offset,
                     reason = dl.error.reason(), error = %dl.error, "dead letter");
-                vec![Pending {
-                    record: id,
-                    dead_letter: true,
-                    key: dl.key.clone().unwrap_or_default(),
+                let source = Arc::new(Source {
+                    reason: dl.error.reason(),
+                    detail: dl.error.to_string(),
+                    key: dl.key.clone(),
                     payload: dl.payload.clone(),
-                    headers: Some(dead_letter_headers(
-                        dl,
-                        &o.tp.0,
-                        o.tp.1,
-                        o.offset,
-                        o.format.as_str(),
-                    )),
-                    attempt: 0,
-                }]
+                    origin: o.clone(),
+                    output_topic: None,
+                });
+                vec![self.dead_letter(id, source, Cut::Whole)]
             }
         })
+    }
+
+    /// The dead letter of `source` in the form `cut`.
+    fn dead_letter(&self, record: u64, source: Arc<Source>, cut: Cut) -> Pending {
+        let o = &source.origin;
+        let built = dead_letter_record(
+            &Rejected {
+                reason: source.reason,
+                detail: &source.detail,
+                key: source.key.as_deref(),
+                payload: source.payload.as_deref(),
+                topic: &o.tp.0,
+                partition: o.tp.1,
+                offset: o.offset,
+                format: o.format.as_str(),
+                output_topic: source.output_topic.as_deref(),
+            },
+            cut,
+            self.max_message_bytes,
+        );
+        Pending {
+            record,
+            dead_letter: Some((source, cut)),
+            key: built.key,
+            payload: built.payload,
+            headers: Some(built.headers),
+            attempt: 0,
+        }
+    }
+
+    /// After a permanent failure: the output's dead letter, or the dead letter cut smaller;
+    /// `None` when even a headers-only dead letter was refused (the output is given up, so
+    /// the partition moves on; counted and logged as an error).
+    fn after_permanent(
+        &self,
+        records: &HashMap<u64, InFlightRecord>,
+        pending: Pending,
+        kind: FailureKind,
+        error: &rdkafka::error::KafkaError,
+    ) -> Option<Pending> {
+        match pending.dead_letter {
+            None => {
+                let origin = records.get(&pending.record)?.origin.clone();
+                self.metrics
+                    .dead_letters
+                    .with_label_values(&[kind.reason()])
+                    .inc();
+                tracing::warn!(topic = %origin.tp.0, partition = origin.tp.1, offset = origin.offset,
+                    reason = kind.reason(), %error, "output refused by Kafka; sent to the dead-letter topic");
+                let source = Arc::new(Source {
+                    reason: kind.reason(),
+                    detail: format!("producing to {}: {error}", self.scored_topic),
+                    key: pending.key,
+                    payload: pending.payload,
+                    origin,
+                    output_topic: Some(self.scored_topic.clone()),
+                });
+                Some(self.dead_letter(pending.record, source, Cut::Whole))
+            }
+            Some((source, cut)) => {
+                let o = &source.origin;
+                match cut.next() {
+                    Some(smaller) => {
+                        tracing::warn!(topic = %o.tp.0, partition = o.tp.1, offset = o.offset,
+                            ?smaller, %error, "dead letter refused by Kafka; cutting it down");
+                        Some(self.dead_letter(pending.record, source.clone(), smaller))
+                    }
+                    None => {
+                        self.metrics.outputs_dropped.inc();
+                        tracing::error!(topic = %o.tp.0, partition = o.tp.1, offset = o.offset,
+                            reason = source.reason, %error,
+                            "even a headers-only dead letter was refused: output given up (check the dead-letter topic's configuration)");
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// One output of `record` is done (acknowledged or given up).
+    fn output_done(&self, records: &mut HashMap<u64, InFlightRecord>, record: u64) {
+        if let Some(rec) = records.get_mut(&record) {
+            rec.remaining -= 1;
+            if rec.remaining == 0 {
+                if let Some(rec) = records.remove(&record) {
+                    self.complete(&rec.origin);
+                }
+            }
+        }
     }
 
     fn send_after(
@@ -202,13 +312,16 @@ impl Emitter {
     /// Enqueues one message; the future resolves when Kafka acknowledges it or fails.
     fn send(&self, p: Pending) -> futures::future::BoxFuture<'static, Delivery> {
         let producer = self.producer.clone();
-        let topic = if p.dead_letter {
+        let topic = if p.dead_letter.is_some() {
             self.dead_letter_topic.clone()
         } else {
             self.scored_topic.clone()
         };
         Box::pin(async move {
-            let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&topic).key(&p.key[..]);
+            let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&topic);
+            if let Some(key) = &p.key {
+                record = record.key(&key[..]);
+            }
             if let Some(payload) = &p.payload {
                 record = record.payload(&payload[..]);
             }

@@ -5,6 +5,7 @@
 //! [`dead_letter_headers`]); [`kafka::Emitter`] produces them, waits for acknowledgements and
 //! only then lets the [`offsets::OffsetTracker`] store the consumed offset.
 
+pub mod failure;
 pub mod kafka;
 pub mod offsets;
 
@@ -20,9 +21,12 @@ pub enum EmitError {
     /// A scored mention could not be serialised (should not happen).
     #[error("encoding a scored mention: {0}")]
     Encode(#[from] serde_json::Error),
-    /// The producer could not be created.
+    /// The producer could not be created (the message has secrets removed).
     #[error("creating the Kafka producer: {0}")]
-    CreateProducer(rdkafka::error::KafkaError),
+    CreateProducer(String),
+    /// The producer's settings are invalid.
+    #[error(transparent)]
+    Config(crate::config::ConfigError),
     /// Committing the final offsets failed.
     #[error("committing offsets: {0}")]
     Commit(rdkafka::error::KafkaError),
@@ -43,7 +47,7 @@ pub struct DeadLetter {
 pub mod headers {
     /// Bounded reason, e.g. `invalid_json` (same as the metric label).
     pub const REASON: &str = "brandpulse-reason";
-    /// Human-readable detail.
+    /// Human-readable detail (at most [`super::MAX_DETAIL_BYTES`]).
     pub const ERROR: &str = "brandpulse-error";
     /// Input topic.
     pub const SOURCE_TOPIC: &str = "brandpulse-source-topic";
@@ -53,9 +57,158 @@ pub mod headers {
     pub const SOURCE_OFFSET: &str = "brandpulse-source-offset";
     /// Input format the record was decoded as.
     pub const FORMAT: &str = "brandpulse-format";
+    /// For an output Kafka refused: the topic it was meant for.
+    pub const OUTPUT_TOPIC: &str = "brandpulse-output-topic";
+    /// Present when key or payload was cut to fit: `prefix` or `headers-only`.
+    pub const TRUNCATED: &str = "brandpulse-truncated";
+    /// Size in bytes of the original payload (when cut).
+    pub const ORIGINAL_SIZE: &str = "brandpulse-original-size";
+    /// Size in bytes of the original key (when cut).
+    pub const ORIGINAL_KEY_SIZE: &str = "brandpulse-original-key-size";
+    /// Lower-case hex SHA-256 of the original payload (when cut).
+    pub const ORIGINAL_SHA256: &str = "brandpulse-original-sha256";
 }
 
-/// Headers that explain a dead letter.
+/// The `brandpulse-error` header is cut to this many bytes.
+pub const MAX_DETAIL_BYTES: usize = 1024;
+
+/// Room left in a record for what librdkafka adds around key, payload and headers.
+const RECORD_OVERHEAD: usize = 512;
+
+/// A record on its way to the dead-letter topic: what it was, where it came from, why.
+#[derive(Debug, Clone, Copy)]
+pub struct Rejected<'a> {
+    /// Bounded reason label.
+    pub reason: &'a str,
+    /// Human-readable detail.
+    pub detail: &'a str,
+    /// The original key.
+    pub key: Option<&'a [u8]>,
+    /// The original payload (an input record, or an output Kafka refused).
+    pub payload: Option<&'a [u8]>,
+    /// Input topic.
+    pub topic: &'a str,
+    /// Input partition.
+    pub partition: i32,
+    /// Input offset.
+    pub offset: i64,
+    /// Input format.
+    pub format: &'a str,
+    /// For a refused output, the topic it was meant for.
+    pub output_topic: Option<&'a str>,
+}
+
+/// A dead letter ready to produce.
+#[derive(Debug, Clone)]
+pub struct DeadLetterRecord {
+    /// Key (the original, or a prefix of it).
+    pub key: Option<Vec<u8>>,
+    /// Payload (the original, or a prefix of it).
+    pub payload: Option<Vec<u8>>,
+    /// Headers that say why and where from, and what was cut.
+    pub headers: OwnedHeaders,
+}
+
+/// Builds a dead letter in the form `cut`, within `max_message_bytes`: a key and payload that
+/// do not fit are cut to a prefix, and the headers then carry the original sizes and the
+/// payload's SHA-256 so the original can be found (at its source topic, partition, offset).
+pub fn dead_letter_record(
+    r: &Rejected<'_>,
+    cut: failure::Cut,
+    max_message_bytes: usize,
+) -> DeadLetterRecord {
+    use failure::Cut;
+    let detail = truncate_str(r.detail, MAX_DETAIL_BYTES);
+    let partition = r.partition.to_string();
+    let offset = r.offset.to_string();
+    let mut list: Vec<(&str, String)> = vec![
+        (headers::REASON, r.reason.to_string()),
+        (headers::ERROR, detail.to_string()),
+        (headers::SOURCE_TOPIC, r.topic.to_string()),
+        (headers::SOURCE_PARTITION, partition),
+        (headers::SOURCE_OFFSET, offset),
+        (headers::FORMAT, r.format.to_string()),
+    ];
+    if let Some(t) = r.output_topic {
+        list.push((headers::OUTPUT_TOPIC, t.to_string()));
+    }
+    let key = r.key.unwrap_or_default();
+    let payload = r.payload.unwrap_or_default();
+    // Each header costs its name, its value and a few bytes of framing.
+    let header_bytes =
+        |l: &[(&str, String)]| l.iter().map(|(k, v)| k.len() + v.len() + 16).sum::<usize>();
+    // The cut headers are added up front in the budget, so a cut record always fits.
+    let cut_headers = 5 * 16 + 128 + headers::ORIGINAL_SHA256.len() + 64;
+    let budget =
+        max_message_bytes.saturating_sub(header_bytes(&list) + cut_headers + RECORD_OVERHEAD);
+    let (key_keep, payload_keep) = match cut {
+        Cut::Whole if key.len() + payload.len() <= budget => (key.len(), payload.len()),
+        Cut::Whole => {
+            let k = key.len().min(failure::PREFIX_BYTES).min(budget);
+            (k, payload.len().min(budget - k))
+        }
+        Cut::Prefix => (
+            key.len().min(failure::PREFIX_BYTES / 4),
+            payload.len().min(failure::PREFIX_BYTES),
+        ),
+        Cut::HeadersOnly => (0, 0),
+    };
+    let truncated = key_keep < key.len() || payload_keep < payload.len() || cut == Cut::HeadersOnly;
+    if truncated {
+        let form = if cut == Cut::HeadersOnly {
+            "headers-only"
+        } else {
+            "prefix"
+        };
+        list.push((headers::TRUNCATED, form.to_string()));
+        list.push((headers::ORIGINAL_SIZE, payload.len().to_string()));
+        list.push((headers::ORIGINAL_KEY_SIZE, key.len().to_string()));
+        list.push((headers::ORIGINAL_SHA256, sha256_hex(payload)));
+    }
+    let mut h = OwnedHeaders::new_with_capacity(list.len());
+    for (k, v) in &list {
+        h = h.insert(Header {
+            key: k,
+            value: Some(v.as_str()),
+        });
+    }
+    let headers_only = cut == Cut::HeadersOnly;
+    DeadLetterRecord {
+        key: r
+            .key
+            .filter(|_| !headers_only)
+            .map(|k| k[..key_keep].to_vec()),
+        payload: r
+            .payload
+            .filter(|_| !headers_only)
+            .map(|p| p[..payload_keep].to_vec()),
+        headers: h,
+    }
+}
+
+fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Headers that explain a dead letter (the uncut form).
 pub fn dead_letter_headers(
     dl: &DeadLetter,
     topic: &str,
@@ -64,33 +217,22 @@ pub fn dead_letter_headers(
     format: &str,
 ) -> OwnedHeaders {
     let detail = dl.error.to_string();
-    let partition = partition.to_string();
-    let offset = offset.to_string();
-    OwnedHeaders::new_with_capacity(6)
-        .insert(Header {
-            key: headers::REASON,
-            value: Some(dl.error.reason()),
-        })
-        .insert(Header {
-            key: headers::ERROR,
-            value: Some(&detail),
-        })
-        .insert(Header {
-            key: headers::SOURCE_TOPIC,
-            value: Some(topic),
-        })
-        .insert(Header {
-            key: headers::SOURCE_PARTITION,
-            value: Some(&partition),
-        })
-        .insert(Header {
-            key: headers::SOURCE_OFFSET,
-            value: Some(&offset),
-        })
-        .insert(Header {
-            key: headers::FORMAT,
-            value: Some(format),
-        })
+    dead_letter_record(
+        &Rejected {
+            reason: dl.error.reason(),
+            detail: &detail,
+            key: None,
+            payload: None,
+            topic,
+            partition,
+            offset,
+            format,
+            output_topic: None,
+        },
+        failure::Cut::Whole,
+        usize::MAX / 2,
+    )
+    .headers
 }
 
 /// The sentiment of one mention, with the language it was scored in.
@@ -215,6 +357,106 @@ mod tests {
         assert_eq!(json["schema_version"], 1);
         assert_eq!(json["sentiment"]["label"], "positive");
         assert_eq!(json["author_handle"], "bob");
+    }
+
+    fn header(h: &OwnedHeaders, name: &str) -> Option<String> {
+        h.iter()
+            .find(|x| x.key == name)
+            .and_then(|x| x.value)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+
+    fn rejected<'a>(key: &'a [u8], payload: &'a [u8], detail: &'a str) -> Rejected<'a> {
+        Rejected {
+            reason: "invalid_json",
+            detail,
+            key: Some(key),
+            payload: Some(payload),
+            topic: "mentions",
+            partition: 2,
+            offset: 41,
+            format: "canonical",
+            output_topic: None,
+        }
+    }
+
+    fn record_size(r: &DeadLetterRecord) -> usize {
+        let h: usize = r
+            .headers
+            .iter()
+            .map(|x| x.key.len() + x.value.map_or(0, <[u8]>::len))
+            .sum();
+        r.key.as_ref().map_or(0, Vec::len) + r.payload.as_ref().map_or(0, Vec::len) + h
+    }
+
+    #[test]
+    fn small_dead_letters_are_kept_whole() {
+        let r = dead_letter_record(&rejected(b"k", b"{", "EOF"), failure::Cut::Whole, 10_000);
+        assert_eq!(r.payload.as_deref(), Some(&b"{"[..]));
+        assert_eq!(r.key.as_deref(), Some(&b"k"[..]));
+        assert_eq!(header(&r.headers, headers::TRUNCATED), None);
+    }
+
+    #[test]
+    fn large_dead_letters_are_cut_to_fit_and_say_so() {
+        let payload = vec![b'x'; 1_100_000];
+        let key = vec![b'k'; 5000];
+        let detail = "d".repeat(100_000);
+        let max = 1_000_000;
+        let r = dead_letter_record(&rejected(&key, &payload, &detail), failure::Cut::Whole, max);
+        assert!(
+            record_size(&r) + RECORD_OVERHEAD <= max,
+            "{}",
+            record_size(&r)
+        );
+        assert_eq!(
+            header(&r.headers, headers::TRUNCATED).as_deref(),
+            Some("prefix")
+        );
+        assert_eq!(
+            header(&r.headers, headers::ORIGINAL_SIZE).as_deref(),
+            Some("1100000")
+        );
+        assert_eq!(
+            header(&r.headers, headers::ORIGINAL_KEY_SIZE).as_deref(),
+            Some("5000")
+        );
+        assert_eq!(
+            header(&r.headers, headers::SOURCE_OFFSET).as_deref(),
+            Some("41")
+        );
+        assert_eq!(
+            header(&r.headers, headers::ERROR).map(|e| e.len()),
+            Some(MAX_DETAIL_BYTES)
+        );
+        let sha = header(&r.headers, headers::ORIGINAL_SHA256).unwrap();
+        assert_eq!(sha, sha256_hex(&payload));
+        assert_eq!(sha.len(), 64);
+        assert!(r.payload.as_ref().unwrap().len() > 900_000);
+        // Smaller forms after a broker refusal.
+        let p = dead_letter_record(&rejected(&key, &payload, "e"), failure::Cut::Prefix, max);
+        assert_eq!(
+            p.payload.as_ref().map(Vec::len),
+            Some(failure::PREFIX_BYTES)
+        );
+        let h = dead_letter_record(
+            &rejected(&key, &payload, "e"),
+            failure::Cut::HeadersOnly,
+            max,
+        );
+        assert!(h.payload.is_none() && h.key.is_none());
+        assert_eq!(
+            header(&h.headers, headers::TRUNCATED).as_deref(),
+            Some("headers-only")
+        );
+    }
+
+    #[test]
+    fn detail_is_cut_on_a_char_boundary() {
+        let detail = "é".repeat(2000);
+        let r = dead_letter_record(&rejected(b"", b"", &detail), failure::Cut::Whole, 1 << 20);
+        let e = header(&r.headers, headers::ERROR).unwrap();
+        assert!(e.len() <= MAX_DETAIL_BYTES && e.chars().all(|c| c == 'é'));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
-use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -27,9 +27,12 @@ use crate::telemetry::{stats, Metrics};
 /// Errors of the Kafka ingest.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The consumer could not be created (bad librdkafka property, ...).
+    /// The consumer could not be created (the message has secrets removed).
     #[error("creating the Kafka consumer: {0}")]
-    CreateConsumer(KafkaError),
+    CreateConsumer(String),
+    /// The consumer's settings are invalid.
+    #[error(transparent)]
+    Config(crate::config::ConfigError),
     /// Subscribing failed.
     #[error("subscribing to {topics:?}: {source}")]
     Subscribe {
@@ -45,6 +48,7 @@ pub struct IngestContext {
     metrics: Metrics,
     health: Arc<Health>,
     tracker: Arc<Mutex<OffsetTracker>>,
+    throttle: crate::telemetry::throttle::Throttle,
 }
 
 impl IngestContext {
@@ -54,6 +58,7 @@ impl IngestContext {
             metrics,
             health,
             tracker,
+            throttle: Default::default(),
         }
     }
 }
@@ -63,12 +68,18 @@ impl ClientContext for IngestContext {
         stats::record_consumer_lag(&statistics, &self.metrics);
     }
 
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::telemetry::kafka_log(&self.throttle, "consumer", level, fac, log_message);
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         self.metrics
             .kafka_errors
             .with_label_values(&["consumer"])
             .inc();
-        tracing::warn!(%error, reason, "kafka consumer error");
+        if let Some(folded) = self.throttle.allow() {
+            tracing::warn!(%error, reason, folded, "kafka consumer error (folded: errors since the last such line)");
+        }
     }
 }
 
@@ -122,32 +133,6 @@ impl ConsumerContext for IngestContext {
 /// The consumer type used by the pipeline.
 pub type IngestConsumer = StreamConsumer<IngestContext>;
 
-/// The librdkafka properties shared by consumer and producer, then `kafka.librdkafka`.
-pub fn base_client_config(config: &Config) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", &config.kafka.brokers)
-        .set("client.id", "brandpulse")
-        .set_log_level(RDKafkaLogLevel::Warning);
-    for (k, v) in &config.kafka.librdkafka {
-        c.set(k, v);
-    }
-    c
-}
-
-/// Applies client-specific overrides; with librdkafka's `debug` set, its debug logs are let
-/// through to the logs (target `librdkafka`: `RUST_LOG=info,librdkafka=debug`).
-pub fn apply_overrides(
-    c: &mut ClientConfig,
-    overrides: &std::collections::BTreeMap<String, String>,
-) {
-    for (k, v) in overrides {
-        c.set(k, v);
-    }
-    if c.get("debug").is_some() {
-        c.set_log_level(RDKafkaLogLevel::Debug);
-    }
-}
-
 /// Creates the consumer and subscribes it to every input topic.
 ///
 /// # Errors
@@ -156,27 +141,11 @@ pub fn create_consumer(
     config: &Config,
     context: IngestContext,
 ) -> Result<IngestConsumer, IngestError> {
-    let mut c = base_client_config(config);
-    c.set("group.id", &config.kafka.group_id)
-        .set("enable.auto.commit", "true")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false")
-        .set(
-            "statistics.interval.ms",
-            config.kafka.statistics_interval.as_millis().to_string(),
-        )
-        .set(
-            "session.timeout.ms",
-            config.kafka.session_timeout.as_millis().to_string(),
-        );
-    apply_overrides(&mut c, &config.kafka.consumer);
-    if let Some(id) = &config.kafka.instance_id {
-        c.set("group.instance.id", id);
-    }
+    let c = crate::kafka::client_config(config, crate::kafka::Client::Consumer)
+        .map_err(IngestError::Config)?;
     let consumer: IngestConsumer = c
         .create_with_context(context)
-        .map_err(IngestError::CreateConsumer)?;
+        .map_err(|e| IngestError::CreateConsumer(crate::kafka::redact(config, &e.to_string())))?;
     let topics: Vec<&str> = config.inputs.iter().map(|i| i.topic.as_str()).collect();
     consumer
         .subscribe(&topics)
@@ -224,8 +193,9 @@ pub async fn run(
                 let msg = match msg {
                     Ok(m) => m,
                     Err(error) => {
+                        // The context's error callback has logged it (throttled) already.
                         metrics.kafka_errors.with_label_values(&["consumer"]).inc();
-                        tracing::warn!(%error, "consume error");
+                        tracing::debug!(%error, "consume error");
                         continue;
                     }
                 };

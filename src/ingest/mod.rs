@@ -69,11 +69,24 @@ pub enum DecodeError {
     /// The Kafka record has no payload (a tombstone).
     #[error("record has no payload")]
     EmptyPayload,
+    /// A string field other than the text is longer than the configured limit, or a list
+    /// field has too many entries.
+    #[error("field `{field}` is {len} {unit}, over the limit of {limit}")]
+    FieldTooLong {
+        /// Field path, e.g. `source` or `hashtags[3]`.
+        field: String,
+        /// Its length (bytes, or entries for a list).
+        len: usize,
+        /// The limit.
+        limit: usize,
+        /// `bytes` or `entries`.
+        unit: &'static str,
+    },
 }
 
 impl DecodeError {
     /// Bounded reason label: `invalid_utf8`, `invalid_json`, `missing_field`, `invalid_field`,
-    /// `text_too_long` or `empty_payload`.
+    /// `text_too_long`, `empty_payload` or `field_too_long`.
     pub fn reason(&self) -> &'static str {
         match self {
             DecodeError::InvalidUtf8 { .. } => "invalid_utf8",
@@ -82,34 +95,149 @@ impl DecodeError {
             DecodeError::InvalidField { .. } => "invalid_field",
             DecodeError::TextTooLong { .. } => "text_too_long",
             DecodeError::EmptyPayload => "empty_payload",
+            DecodeError::FieldTooLong { .. } => "field_too_long",
         }
     }
 
     /// Every reason label, for pre-registering metric series.
-    pub const REASONS: [&'static str; 6] = [
+    pub const REASONS: [&'static str; 7] = [
         "invalid_utf8",
         "invalid_json",
         "missing_field",
         "invalid_field",
         "text_too_long",
         "empty_payload",
+        "field_too_long",
     ];
 }
 
-/// Decodes raw payloads in one format, enforcing the text-length limit.
+/// Size limits a decoded mention must keep, so that every output record built from it is
+/// bounded too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest `text` (and referenced post text), in bytes.
+    pub max_text_bytes: usize,
+    /// Largest value of any other string field, in bytes.
+    pub max_field_bytes: usize,
+    /// Most entries in a list field.
+    pub max_list_items: usize,
+}
+
+impl Limits {
+    /// The limits of the `[pipeline]` section.
+    pub fn of(p: &crate::config::PipelineConfig) -> Self {
+        Self {
+            max_text_bytes: p.max_text_bytes,
+            max_field_bytes: p.max_field_bytes,
+            max_list_items: p.max_list_items,
+        }
+    }
+
+    /// Checks every field of `m`.
+    ///
+    /// # Errors
+    /// [`DecodeError::TextTooLong`] or [`DecodeError::FieldTooLong`] for the first field over
+    /// its limit.
+    pub fn check(&self, m: &Mention) -> Result<(), DecodeError> {
+        if m.text.len() > self.max_text_bytes {
+            return Err(DecodeError::TextTooLong {
+                len: m.text.len(),
+                limit: self.max_text_bytes,
+            });
+        }
+        let field = |name: &str, value: &str| -> Result<(), DecodeError> {
+            if value.len() > self.max_field_bytes {
+                Err(DecodeError::FieldTooLong {
+                    field: name.to_string(),
+                    len: value.len(),
+                    limit: self.max_field_bytes,
+                    unit: "bytes",
+                })
+            } else {
+                Ok(())
+            }
+        };
+        field("id", &m.id)?;
+        field("source", &m.source)?;
+        if let Some(lang) = &m.lang {
+            field("lang", lang)?;
+        }
+        if let Some(url) = &m.url {
+            field("url", url)?;
+        }
+        if let Some(a) = &m.author {
+            if let Some(id) = &a.id {
+                field("author.id", id)?;
+            }
+            if let Some(h) = &a.handle {
+                field("author.handle", h)?;
+            }
+        }
+        for (name, r) in [
+            ("reply_to", &m.reply_to),
+            ("repost_of", &m.repost_of),
+            ("quote_of", &m.quote_of),
+        ] {
+            let Some(r) = r else { continue };
+            field(&format!("{name}.id"), &r.id)?;
+            if let Some(h) = &r.author_handle {
+                field(&format!("{name}.author_handle"), h)?;
+            }
+            if let Some(t) = &r.text {
+                if t.len() > self.max_text_bytes {
+                    return Err(DecodeError::FieldTooLong {
+                        field: format!("{name}.text"),
+                        len: t.len(),
+                        limit: self.max_text_bytes,
+                        unit: "bytes",
+                    });
+                }
+            }
+        }
+        for (name, list) in [
+            ("hashtags", &m.hashtags),
+            ("user_mentions", &m.user_mentions),
+        ] {
+            if list.len() > self.max_list_items {
+                return Err(DecodeError::FieldTooLong {
+                    field: name.to_string(),
+                    len: list.len(),
+                    limit: self.max_list_items,
+                    unit: "entries",
+                });
+            }
+            for (i, v) in list.iter().enumerate() {
+                field(&format!("{name}[{i}]"), v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decodes raw payloads in one format, enforcing the size limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Decoder {
     format: InputFormat,
-    max_text_bytes: usize,
+    limits: Limits,
 }
 
 impl Decoder {
-    /// A decoder for `format` that rejects texts longer than `max_text_bytes`.
+    /// A decoder for `format` that rejects texts longer than `max_text_bytes` (other fields:
+    /// the `[pipeline]` defaults).
     pub fn new(format: InputFormat, max_text_bytes: usize) -> Self {
+        let defaults = crate::config::PipelineConfig::default();
         Self {
             format,
-            max_text_bytes,
+            limits: Limits {
+                max_text_bytes,
+                ..Limits::of(&defaults)
+            },
         }
+    }
+
+    /// A decoder for `format` with the given limits.
+    pub fn with_limits(format: InputFormat, limits: Limits) -> Self {
+        Self { format, limits }
     }
 
     /// The format this decoder reads.
@@ -130,12 +258,7 @@ impl Decoder {
             InputFormat::Canonical => canonical::decode(text)?,
             InputFormat::TwitterV1 => twitter::decode(text)?,
         };
-        if mention.text.len() > self.max_text_bytes {
-            return Err(DecodeError::TextTooLong {
-                len: mention.text.len(),
-                limit: self.max_text_bytes,
-            });
-        }
+        self.limits.check(&mention)?;
         Ok(mention)
     }
 }

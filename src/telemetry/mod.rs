@@ -9,6 +9,7 @@
 pub mod http;
 pub mod live;
 pub mod stats;
+pub mod throttle;
 
 use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
@@ -40,6 +41,33 @@ pub fn source_bucket(source: &str) -> &'static str {
         .unwrap_or("other")
 }
 
+/// Routes one librdkafka log line to `tracing` (target `librdkafka`). Warnings and errors share
+/// `throttle` with the client's error callback, which reports the same events: a broker that
+/// is down gives one line per interval, not one per connection attempt from each.
+pub fn kafka_log(
+    throttle: &throttle::Throttle,
+    client: &str,
+    level: rdkafka::config::RDKafkaLogLevel,
+    fac: &str,
+    message: &str,
+) {
+    use rdkafka::config::RDKafkaLogLevel as L;
+    match level {
+        L::Emerg | L::Alert | L::Critical | L::Error => {
+            if let Some(folded) = throttle.allow() {
+                tracing::error!(target: "librdkafka", client, fac, folded, "{message}");
+            }
+        }
+        L::Warning => {
+            if let Some(folded) = throttle.allow() {
+                tracing::warn!(target: "librdkafka", client, fac, folded, "{message}");
+            }
+        }
+        L::Notice | L::Info => tracing::info!(target: "librdkafka", client, fac, "{message}"),
+        L::Debug => tracing::debug!(target: "librdkafka", client, fac, "{message}"),
+    }
+}
+
 /// Pipeline stages, the `stage` label of latency histograms.
 pub const STAGES: [&str; 4] = ["decode", "match", "score", "emit"];
 
@@ -58,8 +86,11 @@ pub struct Metrics {
     pub produced: IntCounterVec,
     /// Dead letters per reason.
     pub dead_letters: IntCounterVec,
-    /// Failed produce attempts (retried).
-    pub produce_errors: IntCounter,
+    /// Failed produce attempts by kind (`transient`: retried; `message_too_large`,
+    /// `invalid_record`: dead-lettered).
+    pub produce_errors: IntCounterVec,
+    /// Outputs given up after every cut of their dead letter was refused.
+    pub outputs_dropped: IntCounter,
     /// Mentions that matched no brand.
     pub unmatched: IntCounter,
     /// Sentiment cache hits (reposts scored once).
@@ -159,9 +190,16 @@ impl Metrics {
                 ),
                 &["reason"],
             )?,
-            produce_errors: IntCounter::new(
-                "brandpulse_emit_produce_errors_total",
-                "Produce attempts that failed and were retried.",
+            produce_errors: IntCounterVec::new(
+                Opts::new(
+                    "brandpulse_emit_produce_errors_total",
+                    "Produce attempts that failed, by kind (transient: retried; message_too_large, invalid_record: dead-lettered).",
+                ),
+                &["kind"],
+            )?,
+            outputs_dropped: IntCounter::new(
+                "brandpulse_emit_outputs_dropped_total",
+                "Outputs given up after the dead-letter topic refused even their headers-only dead letter.",
             )?,
             unmatched: IntCounter::new(
                 "brandpulse_matcher_unmatched_total",
@@ -303,6 +341,7 @@ impl Metrics {
         registry.register(Box::new(m.produced.clone()))?;
         registry.register(Box::new(m.dead_letters.clone()))?;
         registry.register(Box::new(m.produce_errors.clone()))?;
+        registry.register(Box::new(m.outputs_dropped.clone()))?;
         registry.register(Box::new(m.unmatched.clone()))?;
         registry.register(Box::new(m.score_cache_hits.clone()))?;
         registry.register(Box::new(m.score_degraded.clone()))?;
@@ -317,6 +356,15 @@ impl Metrics {
         registry.register(Box::new(m.up.clone()))?;
         for reason in crate::ingest::DecodeError::REASONS {
             m.dead_letters.with_label_values(&[reason]);
+        }
+        for kind in crate::emit::failure::FailureKind::LABELS {
+            m.produce_errors.with_label_values(&[kind]);
+        }
+        for kind in [
+            crate::emit::failure::FailureKind::MessageTooLarge,
+            crate::emit::failure::FailureKind::InvalidRecord,
+        ] {
+            m.dead_letters.with_label_values(&[kind.reason()]);
         }
         for output in ["scored", "dead_letter"] {
             m.produced.with_label_values(&[output]);

@@ -100,6 +100,11 @@ impl Read {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(self.payload.as_deref().unwrap_or_default()).expect("output is JSON")
     }
+
+    /// The payload as JSON, if it is (dead letters may hold anything).
+    pub fn json_lossy(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(self.payload.as_deref()?).ok()
+    }
 }
 
 /// Reads `topics` from the beginning (a fresh group) until `done(records)` holds or `timeout`.
