@@ -21,11 +21,15 @@ TANSU_BIN=$(bash scripts/ensure-tansu.sh)
 export TANSU_BIN
 "$TANSU_BIN" --version || true
 
+step "stunnel and openssl for the TLS + SASL end-to-end test"
+STUNNEL=$(bash scripts/ensure-stunnel.sh)
+export STUNNEL
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 
-step "unit, integration (MockCluster) and end-to-end (tansu; Prometheus + Alertmanager) tests"
+step "unit, integration (MockCluster) and end-to-end tests (tansu: faults, TLS + SCRAM; Prometheus + Alertmanager)"
 bash scripts/ensure-chromium.sh   # Debian chromium, once, for tests/live_page.rs (headless)
 cargo test --locked -- --include-ignored
 

@@ -2,6 +2,8 @@
 //! output and dead-letter topics) and mention fixtures.
 #![allow(dead_code)]
 
+pub mod tansu;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -63,8 +65,22 @@ pub type Input<'a> = (&'a str, Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Produces `records` and waits for every acknowledgement.
 pub async fn produce(brokers: &str, records: &[Input<'_>]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
+    produce_via(client(brokers, &[]), records).await
+}
+
+/// A test client config for `brokers` with `extra` settings (TLS, SASL).
+pub fn client(brokers: &str, extra: &[(&str, &str)]) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers);
+    for (k, v) in extra {
+        c.set(*k, *v);
+    }
+    c
+}
+
+/// Produces `records` with the test client `config` and waits for every acknowledgement.
+pub async fn produce_via(mut config: ClientConfig, records: &[Input<'_>]) {
+    let producer: FutureProducer = config
         .set("linger.ms", "5")
         .set("message.timeout.ms", "60000")
         .create()
@@ -114,8 +130,17 @@ pub fn read_until(
     timeout: Duration,
     done: impl Fn(&[Read]) -> bool,
 ) -> Vec<Read> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
+    read_until_via(client(brokers, &[]), topics, timeout, done)
+}
+
+/// [`read_until`] with the test client `config`.
+pub fn read_until_via(
+    mut config: ClientConfig,
+    topics: &[&str],
+    timeout: Duration,
+    done: impl Fn(&[Read]) -> bool,
+) -> Vec<Read> {
+    let consumer: BaseConsumer = config
         .set("group.id", format!("reader-{}", rand::random::<u64>()))
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
