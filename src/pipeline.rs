@@ -311,6 +311,13 @@ pub async fn run_reloadable(
     metrics.up.set(1);
 
     // Normal operation: wait for shutdown (or for a stage to end on its own, which is a failure).
+    // On a drain timeout these tasks are cancelled, so that they drop their handles on the
+    // consumer and it is closed (leaving the group) instead of lingering until exit.
+    let aborts = [
+        emit_task.abort_handle(),
+        ingest.abort_handle(),
+        matcher_task.abort_handle(),
+    ];
     let stages = async {
         let emitted = emit_task.await;
         let _ = ingest.await;
@@ -344,7 +351,12 @@ pub async fn run_reloadable(
             tracing::info!(?grace, "draining");
             match tokio::time::timeout(grace, &mut stages).await {
                 Ok(r) => r,
-                Err(_) => Err(PipelineError::DrainTimeout(grace)),
+                Err(_) => {
+                    for task in &aborts {
+                        task.abort();
+                    }
+                    Err(PipelineError::DrainTimeout(grace))
+                }
             }
         }
     };
@@ -368,5 +380,19 @@ pub async fn run_reloadable(
         Err(e) => tracing::warn!(error = %e, "final commit task failed"),
     }
     consumer.unsubscribe();
+    // Wait (briefly) for cancelled tasks to let go of the consumer, then close it: the group
+    // rebalances at once instead of after the session timeout.
+    for _ in 0..50 {
+        if Arc::strong_count(&consumer) == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    if let Ok(consumer) = Arc::try_unwrap(consumer) {
+        tokio::task::spawn_blocking(move || drop(consumer))
+            .await
+            .ok();
+        tracing::info!("consumer closed");
+    }
     result
 }

@@ -7,6 +7,7 @@
 //! | broker stop and restart | the broker is killed mid-stream and restarted; the service is not |
 //! | `kill -9` and restart | the service is killed mid-stream and started again |
 //! | rebalance | a second member joins mid-stream, then the first stops mid-stream |
+//! | drain timeout | outputs cannot be produced; the stop ends at the grace period, the consumer leaves the group, a new member takes over |
 //!
 //! Each asserts that nothing is lost, input offset by input offset: every matching mention
 //! is on the scored topic, every poison record is on the dead-letter topic (found by its
@@ -515,6 +516,66 @@ async fn rebalance_with_two_members_mid_stream() {
     stop(b, dir.path()).await;
     check(
         "rebalance (two members)",
+        &brokers,
+        group,
+        &ledger,
+        dir.path(),
+        started,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the tansu broker: run `make test`"]
+async fn a_drain_timeout_leaves_the_group_for_the_next_member() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path(), free_port());
+    let brokers = broker.brokers();
+    create_topics(&brokers).await;
+    let group = "faults-drain";
+    let (port_a, port_b) = (free_port(), free_port());
+    // Member a writes to a topic that does not exist: its outputs are retried and never
+    // acknowledged, so its drain cannot finish.
+    let config_a = write_config(dir.path(), "a.toml", &brokers, group, port_a, "").to_path_buf();
+    let text = std::fs::read_to_string(&config_a)
+        .unwrap()
+        .replace("topic = \"scored\"", "topic = \"no-such-topic\"")
+        .replace("drain_timeout = \"8s\"", "drain_timeout = \"2s\"");
+    std::fs::write(&config_a, text).unwrap();
+    let config_b = write_config(dir.path(), "b.toml", &brokers, group, port_b, "");
+    let n = 500 * scale();
+    let mut ledger = Ledger::default();
+    ledger.produce(&brokers, 0, n, &[]).await;
+    let a = Service::start_as(dir.path(), &config_a, port_a, None, "member-a.log");
+    wait_until("a consumes", Duration::from_secs(60), || {
+        a.metric("brandpulse_ingest_consumed_total{topic=\"mentions\"}") > 0.0
+    });
+    let stopping = Instant::now();
+    let status = tokio::task::spawn_blocking(move || a.terminate())
+        .await
+        .unwrap();
+    let took = stopping.elapsed();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "a drain timeout is a failure exit\n{}",
+        logs(dir.path())
+    );
+    assert!(
+        took < Duration::from_secs(8),
+        "stopped {took:?} after SIGTERM"
+    );
+    let log_a = std::fs::read_to_string(dir.path().join("member-a.log")).unwrap();
+    assert!(log_a.contains("consumer closed"), "{}", logs(dir.path()));
+    // A new member takes over and processes everything a left unacknowledged. (On tansu this
+    // also held before the consumer was closed explicitly, since the process's exit closed
+    // it; the explicit close makes it happen before the alert stage and the HTTP server stop.)
+    let b = Service::start_as(dir.path(), &config_b, port_b, None, "member-b.log");
+    wait_committed(&brokers, group, dir.path()).await;
+    stop(b, dir.path()).await;
+    check(
+        "drain timeout",
         &brokers,
         group,
         &ledger,
