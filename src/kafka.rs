@@ -255,6 +255,14 @@ fn props(config: &Config, client: Client) -> Result<Props, ConfigError> {
                 "kafka.statistics_interval",
             );
             p.own("session.timeout.ms", session, "kafka.session_timeout");
+            // librdkafka's prefetch queue (64 MiB by default), counted in the memory budget.
+            p.own(
+                "queued.max.messages.kbytes",
+                (config.pipeline.consumer_prefetch_bytes / 1024)
+                    .max(1)
+                    .to_string(),
+                "pipeline.consumer_prefetch_bytes",
+            );
             if let Some(id) = &k.instance_id {
                 p.own("group.instance.id", id, "kafka.instance_id");
             }

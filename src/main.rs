@@ -336,12 +336,22 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             precision,
         } => {
             let scoring = scoring_config(config.as_ref(), precision)?;
+            // The same limits as `process` and the service: [pipeline] of the config.
+            let limits = match &config {
+                Some(path) => brandpulse::ingest::Limits::of(&Config::load(path)?.pipeline),
+                None => brandpulse::ingest::Limits::of(&Default::default()),
+            };
             let mut stage = ScoreStage::new(make_scorer(scorer, &scoring)?, scoring.cache_entries);
             let stdin = std::io::stdin().lock();
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             let mut stderr = std::io::stderr().lock();
-            let summary =
-                offline::score(BufReader::new(stdin), &mut stdout, &mut stderr, &mut stage)?;
+            let summary = offline::score(
+                BufReader::new(stdin),
+                &mut stdout,
+                &mut stderr,
+                &mut stage,
+                &limits,
+            )?;
             writeln!(stderr, "{summary}")?;
             Ok(if summary.rejected == 0 {
                 ExitCode::SUCCESS
@@ -470,6 +480,10 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                     .display()
             );
             print_brands(&config)?;
+            print!(
+                "  memory, worst case (docs/operations.md):\n{}",
+                brandpulse::config::memory::Estimate::of(&config).table()
+            );
             let st = matcher.stats();
             println!(
                 "  compiled: {} topic(s), {} literal(s), {} pattern(s)",

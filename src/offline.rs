@@ -54,6 +54,75 @@ impl std::fmt::Display for Summary {
 /// Lines per scoring batch in the offline modes.
 const BATCH: usize = 256;
 
+/// One input line, or how long a line was that is over the limit (it is skipped, never held
+/// in memory whole).
+enum Line {
+    Text(Vec<u8>),
+    TooLong(usize),
+}
+
+/// Longest input line read: the text may be escaped in JSON (up to 6 bytes per byte, as
+/// `\u00XX`), plus room for the other fields.
+pub fn max_line_bytes(limits: &crate::ingest::Limits) -> usize {
+    limits
+        .max_text_bytes
+        .saturating_mul(6)
+        .saturating_add(limits.max_field_bytes.saturating_mul(64))
+        .saturating_add(64 * 1024)
+}
+
+/// The lines of `input` (without `\n` or `\r\n`), each at most `max` bytes; a longer line is
+/// reported as [`Line::TooLong`] and skipped to its end without being stored.
+fn bounded_lines(
+    mut input: impl BufRead,
+    max: usize,
+) -> impl Iterator<Item = std::io::Result<Line>> {
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut line = Vec::new();
+        let mut len = 0usize;
+        loop {
+            let buf = match input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if buf.is_empty() {
+                done = true;
+                if len == 0 {
+                    return None;
+                }
+                break;
+            }
+            let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], true),
+                None => (buf, false),
+            };
+            len += chunk.len();
+            if len <= max {
+                line.extend_from_slice(chunk);
+            } else if !line.is_empty() {
+                line = Vec::new();
+            }
+            let used = chunk.len() + usize::from(found);
+            input.consume(used);
+            if found {
+                break;
+            }
+        }
+        if len > max {
+            return Some(Ok(Line::TooLong(len)));
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Some(Ok(Line::Text(line)))
+    })
+}
+
 /// `brandpulse process`: reads mentions (one per line), writes one scored JSON line per
 /// (mention, brand) match to `out`, reports each rejected line to `err` as
 /// `line N: <reason>: <detail>`, and returns the counts.
@@ -71,11 +140,17 @@ pub fn process(
     let mut summary = Summary::default();
     let mut batch: Vec<MatchedMention> = Vec::with_capacity(BATCH);
     let mut scratch = crate::matcher::Scratch::default();
-    for (i, line) in input.split(b'\n').enumerate() {
-        let mut line = line?;
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
+    let max_line = max_line_bytes(&decoder.limits());
+    for (i, line) in bounded_lines(input, max_line).enumerate() {
+        let line = match line? {
+            Line::Text(l) => l,
+            Line::TooLong(len) => {
+                summary.lines += 1;
+                summary.rejected += 1;
+                writeln!(err, "line {}: line_too_long: the line is {len} bytes, over the limit of {max_line} (pipeline.max_text_bytes)", i + 1)?;
+                continue;
+            }
+        };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -158,11 +233,21 @@ pub fn score(
     out: &mut impl Write,
     err: &mut impl Write,
     stage: &mut ScoreStage,
+    limits: &crate::ingest::Limits,
 ) -> Result<Summary, OfflineError> {
     let mut summary = Summary::default();
     let mut pending: Vec<(u64, TextLine)> = Vec::new();
-    for (i, line) in input.split(b'\n').enumerate() {
-        let line = line?;
+    let max_line = max_line_bytes(limits);
+    for (i, line) in bounded_lines(input, max_line).enumerate() {
+        let line = match line? {
+            Line::Text(l) => l,
+            Line::TooLong(len) => {
+                summary.lines += 1;
+                summary.rejected += 1;
+                writeln!(err, "line {}: line_too_long: the line is {len} bytes, over the limit of {max_line} (pipeline.max_text_bytes)", i + 1)?;
+                continue;
+            }
+        };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -174,6 +259,16 @@ pub fn score(
             .and_then(|s| {
                 serde_json::from_str::<TextLine>(s)
                     .map_err(|e| crate::ingest::classify_json_error(&e, ""))
+            })
+            .and_then(|t| {
+                if t.text.len() > limits.max_text_bytes {
+                    Err(DecodeError::TextTooLong {
+                        len: t.text.len(),
+                        limit: limits.max_text_bytes,
+                    })
+                } else {
+                    Ok(t)
+                }
             });
         match parsed {
             Ok(t) => pending.push((i as u64 + 1, t)),
@@ -275,11 +370,32 @@ pub fn rules_test(
 ) -> Result<Summary, OfflineError> {
     let mut summary = Summary::default();
     let mut scratch = crate::matcher::Scratch::default();
-    for (i, line) in input.split(b'\n').enumerate() {
-        let mut line = line?;
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
+    let limits = decoder.map_or_else(
+        || crate::ingest::Limits::of(&Default::default()),
+        Decoder::limits,
+    );
+    let max_line = max_line_bytes(&limits);
+    for (i, line) in bounded_lines(input, max_line).enumerate() {
+        let line = match line? {
+            Line::Text(l) => l,
+            Line::TooLong(len) => {
+                summary.lines += 1;
+                summary.rejected += 1;
+                let error = Some(format!(
+                    "line_too_long: the line is {len} bytes, over the limit of {max_line}"
+                ));
+                serde_json::to_writer(
+                    &mut *out,
+                    &RulesTestLine {
+                        line: i as u64 + 1,
+                        matches: &[],
+                        error,
+                    },
+                )?;
+                out.write_all(b"\n")?;
+                continue;
+            }
+        };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -317,4 +433,31 @@ pub fn rules_test(
 
 fn text_mention(text: &str) -> Mention {
     Mention::new("", text, "text", Utc::now())
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<Result<String, usize>> {
+        bounded_lines(std::io::BufReader::with_capacity(4, input), max)
+            .map(|l| match l.unwrap() {
+                Line::Text(t) => Ok(String::from_utf8(t).unwrap()),
+                Line::TooLong(n) => Err(n),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_lines_are_skipped_not_stored() {
+        let got = lines(b"ab\r\n0123456789\nxyz", 5);
+        assert_eq!(got, vec![Ok("ab".into()), Err(10), Ok("xyz".into())]);
+        assert_eq!(lines(b"", 5), Vec::<Result<String, usize>>::new());
+        assert_eq!(
+            lines(b"\n\n", 5),
+            vec![Ok(String::new()), Ok(String::new())]
+        );
+        // A line of exactly the limit is kept.
+        assert_eq!(lines(b"12345", 5), vec![Ok("12345".into())]);
+    }
 }

@@ -261,6 +261,7 @@ pub async fn run_reloadable(
         IngestSettings {
             decoders,
             batch_size: config.pipeline.batch_size,
+            batch_bytes: config.pipeline.batch_bytes,
             batch_wait: config.pipeline.batch_wait,
         },
         tracker.clone(),
@@ -305,6 +306,7 @@ pub async fn run_reloadable(
         config.output.topic.clone(),
         config.output.dead_letter_topic.clone(),
         config.pipeline.max_in_flight,
+        config.pipeline.max_in_flight_bytes,
         config.output.max_message_bytes,
     );
     let emit_task = tokio::spawn(emitter.run(score_rx));

@@ -35,6 +35,13 @@ struct Pending {
     attempt: u32,
 }
 
+impl Pending {
+    /// Bytes of key and payload.
+    fn size(&self) -> usize {
+        self.key.as_ref().map_or(0, Vec::len) + self.payload.as_ref().map_or(0, Vec::len)
+    }
+}
+
 /// What a dead letter is built from (kept to rebuild it smaller).
 struct Source {
     reason: &'static str,
@@ -60,6 +67,7 @@ pub struct Emitter {
     scored_topic: String,
     dead_letter_topic: String,
     max_in_flight: usize,
+    max_in_flight_bytes: usize,
     max_message_bytes: usize,
     throttle: crate::telemetry::throttle::Throttle,
 }
@@ -77,6 +85,7 @@ impl Emitter {
         scored_topic: String,
         dead_letter_topic: String,
         max_in_flight: usize,
+        max_in_flight_bytes: usize,
         max_message_bytes: usize,
     ) -> Self {
         Self {
@@ -87,6 +96,7 @@ impl Emitter {
             scored_topic,
             dead_letter_topic,
             max_in_flight,
+            max_in_flight_bytes,
             max_message_bytes,
             throttle: Default::default(),
         }
@@ -103,8 +113,12 @@ impl Emitter {
         let mut records: HashMap<u64, InFlightRecord> = HashMap::new();
         let mut next_id: u64 = 0;
         let mut upstream_open = true;
+        // Bytes of keys and payloads produced and not yet acknowledged (librdkafka's queue
+        // holds nothing else of ours).
+        let mut in_flight_bytes = 0usize;
         loop {
-            let room = deliveries.len() < self.max_in_flight;
+            let room =
+                deliveries.len() < self.max_in_flight && in_flight_bytes < self.max_in_flight_bytes;
             tokio::select! {
                 batch = rx.recv(), if upstream_open && room => {
                     let Some(batch) = batch else {
@@ -126,12 +140,14 @@ impl Emitter {
                         }
                         records.insert(id, InFlightRecord { origin: outbound.origin, remaining: pending.len() });
                         for p in pending {
+                            in_flight_bytes += p.size();
                             deliveries.push(self.send(p));
                         }
                     }
                     self.metrics.stage_latency.with_label_values(&["emit"]).observe(started.elapsed().as_secs_f64());
                 }
                 Some((pending, result)) = deliveries.next() => {
+                    in_flight_bytes = in_flight_bytes.saturating_sub(pending.size());
                     let error = match result {
                         Ok(()) => {
                             let output = if pending.dead_letter.is_some() { "dead_letter" } else { "scored" };
@@ -151,12 +167,16 @@ impl Emitter {
                         }
                         let mut p = pending;
                         p.attempt += 1;
+                        in_flight_bytes += p.size();
                         deliveries.push(self.send_after(p, backoff));
                         continue;
                     }
                     let record = pending.record;
                     match self.after_permanent(&records, pending, kind, &error) {
-                        Some(next) => deliveries.push(self.send(next)),
+                        Some(next) => {
+                            in_flight_bytes += next.size();
+                            deliveries.push(self.send(next));
+                        }
                         None => self.output_done(&mut records, record),
                     }
                 }

@@ -162,6 +162,8 @@ pub struct IngestSettings {
     pub decoders: HashMap<String, Decoder>,
     /// Most records per batch.
     pub batch_size: usize,
+    /// A batch is sent once its records' payloads reach this many bytes.
+    pub batch_bytes: usize,
     /// Longest wait to fill a batch.
     pub batch_wait: Duration,
 }
@@ -180,6 +182,7 @@ pub async fn run(
     let mut batch: Vec<Ingested> = Vec::with_capacity(settings.batch_size);
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut decode_time = Duration::ZERO;
+    let mut batch_bytes = 0usize;
     loop {
         let flush_at = deadline;
         tokio::select! {
@@ -187,6 +190,7 @@ pub async fn run(
             _ = shutdown.recv() => break,
             _ = async { if let Some(d) = flush_at { tokio::time::sleep_until(d).await } else { std::future::pending().await } } => {
                 if flush(&mut batch, &tx, &metrics, &mut decode_time).await.is_err() { return; }
+                batch_bytes = 0;
                 deadline = None;
             }
             msg = consumer.recv() => {
@@ -226,9 +230,11 @@ pub async fn run(
                     Err(p) => p.into_inner().track(&origin.tp, origin.offset),
                 }
                 decode_time += started.elapsed();
+                batch_bytes += msg.payload_len() + msg.key().map_or(0, <[u8]>::len);
                 batch.push(Ingested { origin, result });
-                if batch.len() >= settings.batch_size {
+                if batch.len() >= settings.batch_size || batch_bytes >= settings.batch_bytes {
                     if flush(&mut batch, &tx, &metrics, &mut decode_time).await.is_err() { return; }
+                    batch_bytes = 0;
                     deadline = None;
                 } else if deadline.is_none() {
                     deadline = Some(tokio::time::Instant::now() + settings.batch_wait);

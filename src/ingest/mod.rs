@@ -245,6 +245,11 @@ impl Decoder {
         self.format
     }
 
+    /// The limits this decoder enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// Decodes one payload.
     ///
     /// # Errors

@@ -87,24 +87,30 @@ pub fn build(kind: ScorerKind, config: &ScoringConfig) -> Result<Box<dyn Scorer>
             match config.backend {
                 Backend::Onnx => {
                     let encoder = onnx::OnnxEncoder::load(&dir, config.precision, config.threads)?;
-                    Ok(Box::new(transformer::TransformerScorer::new(
-                        &tokenizer,
-                        encoder,
-                        head,
-                        config.max_tokens,
-                        config.max_batch,
-                    )?))
+                    Ok(Box::new(
+                        transformer::TransformerScorer::new(
+                            &tokenizer,
+                            encoder,
+                            head,
+                            config.max_tokens,
+                            config.max_batch,
+                        )?
+                        .with_token_budget(config.max_batch_tokens),
+                    ))
                 }
                 #[cfg(feature = "rust-bert")]
                 Backend::RustBert => {
                     let encoder = bert::RustBertEncoder::load(&dir, config.threads)?;
-                    Ok(Box::new(transformer::TransformerScorer::new(
-                        &tokenizer,
-                        encoder,
-                        head,
-                        config.max_tokens,
-                        config.max_batch,
-                    )?))
+                    Ok(Box::new(
+                        transformer::TransformerScorer::new(
+                            &tokenizer,
+                            encoder,
+                            head,
+                            config.max_tokens,
+                            config.max_batch,
+                        )?
+                        .with_token_budget(config.max_batch_tokens),
+                    ))
                 }
                 #[cfg(not(feature = "rust-bert"))]
                 Backend::RustBert => Err(ScoreError::Load {

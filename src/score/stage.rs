@@ -16,12 +16,25 @@ use crate::telemetry::{source_bucket, Metrics};
 /// A bounded cache of sentiments keyed by normalised text (whitespace collapsed) and
 /// language, so that reposts and copies of one text are scored once. Eviction is first-in
 /// first-out.
+///
+/// No text is stored: the key is a 128-bit digest of the language and the normalised text
+/// (a collision between two texts among millions has a probability around 2^-80), so every
+/// entry costs the same [`CACHE_ENTRY_BYTES`], whatever the length of its text, and the
+/// cache's memory is `entries x CACHE_ENTRY_BYTES`.
 #[derive(Debug)]
 pub struct SentimentCache {
-    map: HashMap<String, ScoredText>,
-    order: VecDeque<String>,
+    map: HashMap<CacheKey, ScoredText>,
+    order: VecDeque<CacheKey>,
     capacity: usize,
 }
+
+/// A cache key: a 128-bit digest of the language and the normalised text.
+pub type CacheKey = u128;
+
+/// Upper bound of the memory one cache entry takes: the key twice (map and queue), the
+/// cached value (sentiment, flags, the language code's heap string) and the hash map's
+/// slot overhead.
+pub const CACHE_ENTRY_BYTES: usize = 128;
 
 impl SentimentCache {
     /// A cache of at most `capacity` entries (0 disables it).
@@ -33,12 +46,12 @@ impl SentimentCache {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&ScoredText> {
+    fn get(&self, key: &CacheKey) -> Option<&ScoredText> {
         self.map.get(key)
     }
 
-    fn insert(&mut self, key: &str, value: ScoredText) {
-        if self.capacity == 0 || self.map.contains_key(key) {
+    fn insert(&mut self, key: CacheKey, value: ScoredText) {
+        if self.capacity == 0 || self.map.contains_key(&key) {
             return;
         }
         if self.order.len() >= self.capacity {
@@ -46,8 +59,18 @@ impl SentimentCache {
                 self.map.remove(&old);
             }
         }
-        self.order.push_back(key.to_string());
-        self.map.insert(key.to_string(), value);
+        self.order.push_back(key);
+        self.map.insert(key, value);
+    }
+
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 }
 
@@ -62,18 +85,23 @@ pub fn resolve_lang(mention: &Mention) -> (String, bool) {
     }
 }
 
-/// The cache key of a text: its language and its words separated by single spaces.
-pub fn cache_key(text: &str, lang: &str) -> String {
-    let mut key = String::with_capacity(text.len() + lang.len() + 1);
-    key.push_str(lang);
-    key.push('\u{1f}');
+/// The cache key of a text: a digest of its language and its words separated by single
+/// spaces (so copies that differ only in whitespace share an entry).
+pub fn cache_key(text: &str, lang: &str) -> CacheKey {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(lang.as_bytes());
+    h.update([0x1f]);
     for (i, word) in text.split_whitespace().enumerate() {
         if i > 0 {
-            key.push(' ');
+            h.update(b" ");
         }
-        key.push_str(word);
+        h.update(word.as_bytes());
     }
-    key
+    let digest = h.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_le_bytes(first)
 }
 
 /// Scores mentions in batches with a [`Scorer`], through the cache, with an optional fallback
@@ -147,11 +175,11 @@ impl ScoreStage {
         let mut out: Vec<Option<ScoredText>> = Vec::with_capacity(mentions.len());
         let mut misses: Vec<usize> = Vec::new();
         let mut langs: Vec<(String, bool)> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<CacheKey> = Vec::new();
         // Copies within this batch: (mention index, index into `misses` of the first copy,
         // whether this copy's language was detected).
         let mut copies: Vec<(usize, usize, bool)> = Vec::new();
-        let mut first_copy: HashMap<String, usize> = HashMap::new();
+        let mut first_copy: HashMap<CacheKey, usize> = HashMap::new();
         for (i, m) in mentions.iter().enumerate() {
             let (lang, detected) = resolve_lang(m);
             let key = cache_key(&m.text, &lang);
@@ -166,7 +194,7 @@ impl ScoreStage {
                 copies.push((i, first, detected));
             } else {
                 out.push(None);
-                first_copy.insert(key.clone(), misses.len());
+                first_copy.insert(key, misses.len());
                 misses.push(i);
                 langs.push((lang, detected));
                 keys.push(key);
@@ -202,7 +230,7 @@ impl ScoreStage {
                     degraded,
                 };
                 if !degraded {
-                    self.cache.insert(&key, scored.clone());
+                    self.cache.insert(key, scored.clone());
                 }
                 out[i] = Some(scored);
             }
@@ -344,6 +372,33 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_memory_does_not_grow_with_text_length() {
+        let mut c = SentimentCache::new(10);
+        let value = ScoredText {
+            sentiment: crate::mention::Sentiment {
+                label: crate::mention::SentimentLabel::Neutral,
+                score: 0.0,
+                confidence: 0.5,
+            },
+            lang: "en".into(),
+            lang_detected: false,
+            degraded: false,
+        };
+        for i in 0..1000 {
+            let text = format!("{i} {}", "x".repeat(60_000));
+            c.insert(cache_key(&text, "en"), value.clone());
+        }
+        assert_eq!(c.len(), 10);
+        assert!(
+            std::mem::size_of::<CacheKey>() + std::mem::size_of::<ScoredText>()
+                <= CACHE_ENTRY_BYTES
+        );
+        // Whitespace differences share a key; languages do not.
+        assert_eq!(cache_key("a  b\n c", "en"), cache_key("a b c", "en"));
+        assert_ne!(cache_key("a b c", "en"), cache_key("a b c", "de"));
+    }
     use crate::mention::SentimentLabel;
 
     /// A scorer that labels everything `label` and counts the texts it saw.

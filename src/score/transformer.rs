@@ -5,8 +5,12 @@
 //! backend (ONNX Runtime by default, rust-bert with the `rust-bert` feature). Per batch:
 //! 1. each text gets e5's `query: ` prefix and is tokenised (XLM-R sentencepiece, through the
 //!    `tokenizers` crate), truncated to `max_tokens`;
-//! 2. texts are ordered by token count and cut into sub-batches of at most `max_batch`, each
-//!    padded only to its own longest text (less padding, less work);
+//!    (the text is first cut to [`BYTES_PER_TOKEN`] x `max_tokens` bytes, so a huge text costs
+//!    the tokenizer no more than a long one);
+//! 2. texts are ordered by token count and cut into sub-batches of at most `max_batch` texts
+//!    and at most `max_batch_tokens` padded tokens, each padded only to its own longest text
+//!    (less padding, less work, and the encoder's activation memory bounded by the token
+//!    budget, not by `max_batch x max_tokens`);
 //! 3. the encoder returns one embedding per text; the head turns it into probabilities;
 //! 4. results go back in input order.
 
@@ -184,8 +188,56 @@ pub struct TransformerScorer<E: Encoder> {
     encoder: E,
     head: Head,
     max_batch: usize,
+    max_batch_tokens: usize,
+    max_tokens: usize,
     pad_id: i64,
     info: ScorerInfo,
+}
+
+/// Bytes of text kept per token of `max_tokens` before tokenising. No piece of the model's
+/// vocabulary is longer than 48 bytes (measured on its tokenizer.json), so the first
+/// `max_tokens` tokens come from the kept part and the result is the same as tokenising the
+/// whole text, except for texts that open with long runs of characters the normaliser
+/// deletes (control characters), which then keep fewer tokens.
+pub const BYTES_PER_TOKEN: usize = 64;
+
+/// Padded tokens per encoder call when no budget is set (`scoring.max_batch_tokens`).
+pub const DEFAULT_BATCH_TOKENS: usize = 4096;
+
+/// Cuts `text` to at most `max` bytes, on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Splits ids (ordered by length) into sub-batches of at most `max_rows` rows and at most
+/// `budget` padded tokens (a single longer row still gets its own sub-batch).
+pub fn token_budget_chunks(
+    lengths: &[usize],
+    max_rows: usize,
+    budget: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < lengths.len() {
+        let mut end = start + 1;
+        // Lengths ascend, so the padded size of start..=end is (end - start + 1) x len[end].
+        while end < lengths.len()
+            && end - start < max_rows
+            && (end - start + 1) * lengths[end] <= budget
+        {
+            end += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
 }
 
 impl<E: Encoder> TransformerScorer<E> {
@@ -234,9 +286,17 @@ impl<E: Encoder> TransformerScorer<E> {
             encoder,
             head,
             max_batch: max_batch.max(1),
+            max_batch_tokens: DEFAULT_BATCH_TOKENS,
+            max_tokens: max_tokens.max(4),
             pad_id,
             info,
         })
+    }
+
+    /// Caps the padded tokens of one encoder call (at least one text per call).
+    pub fn with_token_budget(mut self, max_batch_tokens: usize) -> Self {
+        self.max_batch_tokens = max_batch_tokens.max(1);
+        self
     }
 
     /// Token ids of one text as the model sees it (prefix, special tokens, truncation).
@@ -244,6 +304,7 @@ impl<E: Encoder> TransformerScorer<E> {
     /// # Errors
     /// [`ScoreError::Batch`] when the tokenizer fails.
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, ScoreError> {
+        let text = cut(text, self.max_tokens.saturating_mul(BYTES_PER_TOKEN));
         let input = format!("{}{}", self.head.prefix, text);
         self.tokenizer
             .encode(input, true)
@@ -267,7 +328,9 @@ impl<E: Encoder> TransformerScorer<E> {
         order.sort_by_key(|&i| ids[i].len());
         let dim = self.encoder.dim();
         let mut out = vec![Vec::new(); ids.len()];
-        for chunk in order.chunks(self.max_batch) {
+        let lengths: Vec<usize> = order.iter().map(|&i| ids[i].len()).collect();
+        for range in token_budget_chunks(&lengths, self.max_batch, self.max_batch_tokens) {
+            let chunk = &order[range];
             let batch = pad(chunk.iter().map(|&i| ids[i].as_slice()), self.pad_id);
             let flat = self.encoder.embed(&batch)?;
             if flat.len() != chunk.len() * dim {
@@ -375,6 +438,31 @@ mod tests {
             sentiment_from_probabilities([0.8, 0.1, 0.1]).label,
             SentimentLabel::Negative
         );
+    }
+
+    #[test]
+    fn sub_batches_keep_to_the_token_budget() {
+        let lengths = [3, 5, 5, 8, 100, 512, 512];
+        let chunks = token_budget_chunks(&lengths, 4, 24);
+        for r in &chunks {
+            let padded = r.len() * lengths[r.end - 1];
+            assert!(r.len() <= 4);
+            assert!(padded <= 24 || r.len() == 1, "{r:?}: {padded}");
+        }
+        let covered: usize = chunks.iter().map(|r| r.len()).sum();
+        assert_eq!(covered, lengths.len());
+        assert_eq!(chunks[0], 0..3);
+        // 1024 texts of 512 tokens under a 4096-token budget: 8 per call.
+        let long = vec![512; 1024];
+        assert!(token_budget_chunks(&long, 1024, 4096)
+            .iter()
+            .all(|r| r.len() == 8));
+    }
+
+    #[test]
+    fn cutting_keeps_char_boundaries() {
+        assert_eq!(cut("héllo", 2), "h");
+        assert_eq!(cut("abc", 10), "abc");
     }
 
     #[test]

@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 use crate::ingest::InputFormat;
 
+pub mod memory;
+
 /// Errors of loading or validating a config.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -226,6 +228,20 @@ pub struct PipelineConfig {
     /// Most produced records awaiting acknowledgement at once.
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
+    /// Most bytes (keys and payloads) of produced records awaiting acknowledgement.
+    #[serde(default = "default_max_in_flight_bytes")]
+    pub max_in_flight_bytes: usize,
+    /// A batch between stages is sent once its records reach this many bytes (or
+    /// `batch_size` records, whichever comes first).
+    #[serde(default = "default_batch_bytes")]
+    pub batch_bytes: usize,
+    /// librdkafka's prefetch queue of the consumer, in bytes (`queued.max.messages.kbytes`).
+    #[serde(default = "default_consumer_prefetch")]
+    pub consumer_prefetch_bytes: usize,
+    /// Memory the worst case of these settings must fit, in MiB (see docs/operations.md and
+    /// `brandpulse check`): keep it at or below the container's memory limit.
+    #[serde(default = "default_memory_limit_mib")]
+    pub memory_limit_mib: usize,
     /// On SIGINT/SIGTERM, how long to wait for in-flight records before exiting anyway.
     #[serde(default = "default_drain_timeout", with = "humantime_serde")]
     pub drain_timeout: Duration,
@@ -241,6 +257,10 @@ impl Default for PipelineConfig {
             batch_wait: default_batch_wait(),
             channel_capacity: default_channel_capacity(),
             max_in_flight: default_max_in_flight(),
+            max_in_flight_bytes: default_max_in_flight_bytes(),
+            batch_bytes: default_batch_bytes(),
+            consumer_prefetch_bytes: default_consumer_prefetch(),
+            memory_limit_mib: default_memory_limit_mib(),
             drain_timeout: default_drain_timeout(),
         }
     }
@@ -266,6 +286,18 @@ fn default_channel_capacity() -> usize {
 }
 fn default_max_in_flight() -> usize {
     20_000
+}
+fn default_max_in_flight_bytes() -> usize {
+    64 << 20
+}
+fn default_batch_bytes() -> usize {
+    1 << 20
+}
+fn default_consumer_prefetch() -> usize {
+    16 << 20
+}
+fn default_memory_limit_mib() -> usize {
+    1024
 }
 fn default_drain_timeout() -> Duration {
     Duration::from_secs(15)
@@ -319,6 +351,10 @@ pub struct ScoringConfig {
     /// Most texts per model call (texts are sorted by length and padded per call).
     #[serde(default = "default_max_batch")]
     pub max_batch: usize,
+    /// Most padded tokens per model call: bounds the encoder's activation memory whatever
+    /// `max_batch` and `max_tokens` are (about 0.2 MB per token, see docs/operations.md).
+    #[serde(default = "default_max_batch_tokens")]
+    pub max_batch_tokens: usize,
     /// Inference threads of the model.
     #[serde(default = "default_threads")]
     pub threads: usize,
@@ -342,6 +378,7 @@ impl Default for ScoringConfig {
             head: None,
             max_tokens: default_max_tokens(),
             max_batch: default_max_batch(),
+            max_batch_tokens: default_max_batch_tokens(),
             threads: default_threads(),
             fallback_backlog: default_fallback_backlog(),
             cache_entries: default_cache(),
@@ -354,6 +391,9 @@ fn default_max_tokens() -> usize {
 }
 fn default_max_batch() -> usize {
     32
+}
+fn default_max_batch_tokens() -> usize {
+    2048
 }
 fn default_threads() -> usize {
     1
@@ -881,6 +921,25 @@ impl Config {
         )
         .map_err(|e| with_hint(e, " (at least pipeline.batch_size)"))?;
         in_range(
+            "pipeline.max_in_flight_bytes",
+            p.max_in_flight_bytes,
+            1 << 20,
+            4 << 30,
+        )?;
+        in_range("pipeline.batch_bytes", p.batch_bytes, 4096, 64 << 20)?;
+        in_range(
+            "pipeline.consumer_prefetch_bytes",
+            p.consumer_prefetch_bytes,
+            1 << 20,
+            1 << 30,
+        )?;
+        in_range(
+            "pipeline.memory_limit_mib",
+            p.memory_limit_mib,
+            128,
+            1 << 20,
+        )?;
+        in_range(
             "output.max_message_bytes",
             self.output.max_message_bytes,
             4096,
@@ -890,6 +949,7 @@ impl Config {
         in_range("scoring.max_tokens", sc.max_tokens, 8, 512)
             .map_err(|e| with_hint(e, " (512 is the model's limit)"))?;
         in_range("scoring.max_batch", sc.max_batch, 1, 1024)?;
+        in_range("scoring.max_batch_tokens", sc.max_batch_tokens, 512, 65_536)?;
         in_range("scoring.threads", sc.threads, 1, 256)?;
         in_range("scoring.cache_entries", sc.cache_entries, 0, 10_000_000)?;
         if sc.scorer == ScorerKind::Transformer
@@ -935,6 +995,7 @@ impl Config {
             secs(3600),
         )?;
         self.alert.validate()?;
+        memory::check(self)?;
         let m = &self.matching;
         if m.max_operands == 0 || m.max_wildcards > m.max_operands {
             return Err(invalid(

@@ -1,0 +1,260 @@
+//! The worst-case memory of a config, part by part, so that a setting that cannot fit the
+//! container is refused at start-up (and by `brandpulse check`) instead of being found by the
+//! OOM killer. `check` prints the table; docs/operations.md has it at the defaults.
+//!
+//! The figures are upper bounds built from the settings, with three measured constants (RSS of
+//! `brandpulse score` on this project's reference machine, release and debug builds alike):
+//! the model and runtime at rest ([`MODEL_INT8`], [`MODEL_FP32`], [`LEXICON`]) and the
+//! encoder's activation memory per padded token of a model call ([`ACTIVATION_PER_TOKEN`] +
+//! [`ACTIVATION_PER_TOKEN_PER_POSITION`] x `max_tokens`: measured 338 MB for 32 x 128 tokens and
+//! 720 MB for 8 x 512). Everything else is bounded by a setting.
+
+use super::{Backend, Config, ConfigError, ScorerKind};
+use crate::score::onnx::Precision;
+
+const MIB: u64 = 1 << 20;
+
+/// multilingual-e5-small int8 on ONNX Runtime, with its tokenizer, at rest (measured 467 MiB).
+pub const MODEL_INT8: u64 = 480 * MIB;
+/// The fp32 model (measured 859 MiB).
+pub const MODEL_FP32: u64 = 870 * MIB;
+/// The rust-bert backend: not measured, taken as the fp32 model's.
+pub const MODEL_RUST_BERT: u64 = 900 * MIB;
+/// The lexicon scorer and the process around it (measured 20 MiB).
+pub const LEXICON: u64 = 24 * MIB;
+/// Encoder activations per padded token of one call...
+pub const ACTIVATION_PER_TOKEN: u64 = 53 * 1024;
+/// ...plus this much per token per position of the longest text (attention).
+pub const ACTIVATION_PER_TOKEN_PER_POSITION: u64 = 240;
+/// Largest input record assumed (Kafka's default `max.message.bytes`): a batch may overshoot
+/// `pipeline.batch_bytes` by one record.
+pub const MAX_RECORD: u64 = MIB;
+/// A record in a batch takes up to this many times its size: the raw bytes (kept for a dead
+/// letter), the decoded mention, and its encoded output.
+pub const BATCH_EXPANSION: u64 = 3;
+/// The alert stage's state and buffers (not measured; per-brand state is a few KB).
+pub const ALERT_STAGE: u64 = 32 * MIB;
+/// librdkafka's bookkeeping per produced record awaiting acknowledgement.
+pub const PER_IN_FLIGHT_RECORD: u64 = 256;
+
+/// One part of the estimate.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// What it is.
+    pub what: &'static str,
+    /// The setting that bounds it.
+    pub field: &'static str,
+    /// Worst case, in bytes.
+    pub bytes: u64,
+    /// How it is computed, in words.
+    pub how: String,
+}
+
+/// The worst case of a config.
+#[derive(Debug, Clone)]
+pub struct Estimate {
+    /// The parts.
+    pub parts: Vec<Part>,
+    /// `pipeline.memory_limit_mib` in bytes.
+    pub limit: u64,
+}
+
+impl Estimate {
+    /// The worst case of `config`.
+    pub fn of(config: &Config) -> Self {
+        let sc = &config.scoring;
+        let p = &config.pipeline;
+        let mut parts = Vec::new();
+        let transformer = sc.scorer == ScorerKind::Transformer;
+        let (model, model_how) = match (sc.scorer, sc.backend, sc.precision) {
+            (ScorerKind::Lexicon, _, _) => (LEXICON, "lexicon scorer"),
+            (_, Backend::RustBert, _) => (MODEL_RUST_BERT, "rust-bert (not measured)"),
+            (_, Backend::Onnx, Precision::Fp32) => (MODEL_FP32, "e5-small fp32, measured"),
+            (_, Backend::Onnx, Precision::Int8) => (MODEL_INT8, "e5-small int8, measured"),
+        };
+        let fallback = if transformer && sc.fallback_backlog > 0 {
+            LEXICON
+        } else {
+            0
+        };
+        parts.push(Part {
+            what: "model and runtime",
+            field: "scoring.precision",
+            bytes: model + fallback,
+            how: if fallback > 0 {
+                format!("{model_how} + lexicon fallback")
+            } else {
+                model_how.to_string()
+            },
+        });
+        if transformer {
+            let per_token =
+                ACTIVATION_PER_TOKEN + ACTIVATION_PER_TOKEN_PER_POSITION * sc.max_tokens as u64;
+            parts.push(Part {
+                what: "encoder activations",
+                field: "scoring.max_batch_tokens",
+                bytes: sc.max_batch_tokens as u64 * per_token,
+                how: format!(
+                    "{} tokens x {} KiB (at max_tokens {})",
+                    sc.max_batch_tokens,
+                    per_token / 1024,
+                    sc.max_tokens
+                ),
+            });
+        }
+        parts.push(Part {
+            what: "sentiment cache",
+            field: "scoring.cache_entries",
+            bytes: sc.cache_entries as u64 * crate::score::stage::CACHE_ENTRY_BYTES as u64,
+            how: format!(
+                "{} entries x {} B (keys are digests: no text stored)",
+                sc.cache_entries,
+                crate::score::stage::CACHE_ENTRY_BYTES
+            ),
+        });
+        // Three channels of `channel_capacity` batches, plus the batch each stage works on.
+        let batches = 3 * (p.channel_capacity as u64 + 1);
+        parts.push(Part {
+            what: "batches between stages",
+            field: "pipeline.batch_bytes",
+            bytes: batches * BATCH_EXPANSION * (p.batch_bytes as u64 + MAX_RECORD),
+            how: format!(
+                "{batches} batches x {BATCH_EXPANSION} x (batch_bytes {} KiB + one 1 MiB record)",
+                p.batch_bytes / 1024
+            ),
+        });
+        parts.push(Part {
+            what: "produced, not yet acknowledged",
+            field: "pipeline.max_in_flight_bytes",
+            bytes: p.max_in_flight_bytes as u64 + PER_IN_FLIGHT_RECORD * p.max_in_flight as u64,
+            how: format!(
+                "{} MiB + {} records x {PER_IN_FLIGHT_RECORD} B",
+                p.max_in_flight_bytes >> 20,
+                p.max_in_flight
+            ),
+        });
+        parts.push(Part {
+            what: "consumer prefetch",
+            field: "pipeline.consumer_prefetch_bytes",
+            bytes: p.consumer_prefetch_bytes as u64,
+            how: "librdkafka's queued.max.messages.kbytes".into(),
+        });
+        if config.alert.enabled {
+            parts.push(Part {
+                what: "alert stage",
+                field: "alert.enabled",
+                bytes: ALERT_STAGE,
+                how: "state per brand and buffers (estimated)".into(),
+            });
+        }
+        Estimate {
+            parts,
+            limit: p.memory_limit_mib as u64 * MIB,
+        }
+    }
+
+    /// The sum of the parts.
+    pub fn total(&self) -> u64 {
+        self.parts.iter().map(|p| p.bytes).sum()
+    }
+
+    /// One line per part and a total, for `brandpulse check`.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for p in &self.parts {
+            out.push_str(&format!(
+                "    {:<32} {:>6} MiB  {} ({})\n",
+                p.what,
+                p.bytes.div_ceil(MIB),
+                p.how,
+                p.field
+            ));
+        }
+        out.push_str(&format!(
+            "    {:<32} {:>6} MiB  of pipeline.memory_limit_mib = {}\n",
+            "total (worst case)",
+            self.total().div_ceil(MIB),
+            self.limit / MIB
+        ));
+        out
+    }
+}
+
+/// Refuses a config whose worst case exceeds `pipeline.memory_limit_mib`.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the largest part's setting.
+pub fn check(config: &Config) -> Result<(), ConfigError> {
+    let e = Estimate::of(config);
+    let total = e.total();
+    if total <= e.limit {
+        return Ok(());
+    }
+    let largest = e
+        .parts
+        .iter()
+        .filter(|p| p.field != "scoring.precision")
+        .max_by_key(|p| p.bytes);
+    let hint = largest.map_or(String::new(), |p| {
+        format!(
+            "; the largest adjustable part is {} ({} MiB, {})",
+            p.what,
+            p.bytes.div_ceil(MIB),
+            p.field
+        )
+    });
+    Err(ConfigError::Invalid {
+        field: largest.map_or("pipeline.memory_limit_mib", |p| p.field).to_string(),
+        reason: format!(
+            "the worst-case memory of these settings is {} MiB, over pipeline.memory_limit_mib ({} MiB){hint}. \
+             Lower it, or raise memory_limit_mib together with the container's limit \
+             (`brandpulse check` prints the whole table)",
+            total.div_ceil(MIB),
+            e.limit / MIB
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fit_the_shipped_1_gib_limit() {
+        let c = Config::from_toml("", "t").unwrap();
+        let e = Estimate::of(&c);
+        assert!(e.total() <= 1024 * MIB, "{}", e.table());
+        assert_eq!(e.limit, 1024 * MIB);
+    }
+
+    #[test]
+    fn the_combinations_that_blew_up_are_refused() {
+        // max_tokens 512 with a large token budget: 11 GB measured before the budget existed.
+        let err = Config::from_toml(
+            "[scoring]\nmax_tokens = 512\nmax_batch = 1024\nmax_batch_tokens = 65536",
+            "t",
+        )
+        .unwrap_err();
+        match err {
+            ConfigError::Invalid { field, reason } => {
+                assert_eq!(field, "scoring.max_batch_tokens");
+                assert!(reason.contains("memory_limit_mib"), "{reason}");
+            }
+            other => panic!("{other}"),
+        }
+        // At max_tokens 512 the default budget is over by a little; half of it fits.
+        assert!(Config::from_toml("[scoring]\nmax_tokens = 512\nmax_batch = 1024", "t").is_err());
+        Config::from_toml(
+            "[scoring]\nmax_tokens = 512\nmax_batch = 1024\nmax_batch_tokens = 1024",
+            "t",
+        )
+        .unwrap();
+        // fp32 needs a larger limit, and says so.
+        assert!(Config::from_toml("[scoring]\nprecision = \"fp32\"", "t").is_err());
+        Config::from_toml(
+            "[scoring]\nprecision = \"fp32\"\n[pipeline]\nmemory_limit_mib = 2048",
+            "t",
+        )
+        .unwrap();
+    }
+}
