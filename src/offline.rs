@@ -71,6 +71,32 @@ pub fn max_line_bytes(limits: &crate::ingest::Limits) -> usize {
         .saturating_add(64 * 1024)
 }
 
+impl Summary {
+    /// The line's bytes, or `None` for a line over `max` bytes, which is counted as rejected
+    /// and reported on `err` as `line N: line_too_long: ...`.
+    fn take_line(
+        &mut self,
+        line: Line,
+        index: usize,
+        max: usize,
+        err: &mut impl Write,
+    ) -> std::io::Result<Option<Vec<u8>>> {
+        match line {
+            Line::Text(l) => Ok(Some(l)),
+            Line::TooLong(len) => {
+                self.lines += 1;
+                self.rejected += 1;
+                writeln!(
+                    err,
+                    "line {}: line_too_long: the line is {len} bytes, over the limit of {max} (pipeline.max_text_bytes)",
+                    index + 1
+                )?;
+                Ok(None)
+            }
+        }
+    }
+}
+
 /// The lines of `input` (without `\n` or `\r\n`), each at most `max` bytes; a longer line is
 /// reported as [`Line::TooLong`] and skipped to its end without being stored.
 fn bounded_lines(
@@ -142,14 +168,8 @@ pub fn process(
     let mut scratch = crate::matcher::Scratch::default();
     let max_line = max_line_bytes(&decoder.limits());
     for (i, line) in bounded_lines(input, max_line).enumerate() {
-        let line = match line? {
-            Line::Text(l) => l,
-            Line::TooLong(len) => {
-                summary.lines += 1;
-                summary.rejected += 1;
-                writeln!(err, "line {}: line_too_long: the line is {len} bytes, over the limit of {max_line} (pipeline.max_text_bytes)", i + 1)?;
-                continue;
-            }
+        let Some(line) = summary.take_line(line?, i, max_line, err)? else {
+            continue;
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -239,14 +259,8 @@ pub fn score(
     let mut pending: Vec<(u64, TextLine)> = Vec::new();
     let max_line = max_line_bytes(limits);
     for (i, line) in bounded_lines(input, max_line).enumerate() {
-        let line = match line? {
-            Line::Text(l) => l,
-            Line::TooLong(len) => {
-                summary.lines += 1;
-                summary.rejected += 1;
-                writeln!(err, "line {}: line_too_long: the line is {len} bytes, over the limit of {max_line} (pipeline.max_text_bytes)", i + 1)?;
-                continue;
-            }
+        let Some(line) = summary.take_line(line?, i, max_line, err)? else {
+            continue;
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;

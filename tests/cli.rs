@@ -511,3 +511,23 @@ fn an_endless_config_file_is_refused() {
     assert_eq!(out.status.code(), Some(64));
     assert!(text(&out.stderr).contains("MiB"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn score_and_process_skip_lines_over_the_limit() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"text\": \"I love it\"}\n{\"text\": \"");
+    input.extend(std::iter::repeat_n(b'a', 10_000_000));
+    input.extend_from_slice(b"\"}\n{\"text\": \"");
+    input.extend(std::iter::repeat_n(b'b', 70_000));
+    input.extend_from_slice(b"\"}\n{\"text\": \"awful\"}\n");
+    let out = brandpulse(&["score", "--scorer", "lexicon"], &input);
+    assert_eq!(out.status.code(), Some(65));
+    let err = text(&out.stderr);
+    assert!(err.contains("line 2: line_too_long"), "{err}");
+    assert!(err.contains("line 3: text_too_long"), "{err}");
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        2,
+        "the other lines are scored"
+    );
+}
