@@ -116,9 +116,11 @@ impl ConsumerContext for IngestContext {
                         "partition assigned"
                     );
                 }
-                self.health.set_ready(true);
+                // Ready while the member holds partitions (an idle member beyond the
+                // partition count is assigned nothing and stays unready).
+                self.health.set_ready(tpl.count() > 0);
             }
-            Rebalance::Revoke(_) => {}
+            Rebalance::Revoke(_) => self.health.set_ready(false),
             Rebalance::Error(e) => {
                 self.metrics
                     .kafka_errors
