@@ -201,7 +201,10 @@ pub struct TransformerScorer<E: Encoder> {
 /// deletes (control characters), which then keep fewer tokens.
 pub const BYTES_PER_TOKEN: usize = 64;
 
-/// Padded tokens per encoder call when no budget is set (`scoring.max_batch_tokens`).
+/// Padded tokens per encoder call when no budget is set with [`TransformerScorer::with_token_budget`]
+/// (benchmarks and tests: 32 texts of 128 tokens, the batches `benches/model_speed.rs`
+/// measures). The service always sets `scoring.max_batch_tokens` (2048 by default, for the
+/// memory budget).
 pub const DEFAULT_BATCH_TOKENS: usize = 4096;
 
 /// Cuts `text` to at most `max` bytes, on a character boundary.
