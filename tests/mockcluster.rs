@@ -4,17 +4,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use brandpulse::config::Config;
-use brandpulse::pipeline;
-use brandpulse::score::lexicon::LexiconScorer;
-use brandpulse::shutdown;
-use brandpulse::telemetry::http::Health;
-use brandpulse::telemetry::Metrics;
 use rdkafka::mocking::MockCluster;
 
+use common::member::*;
 use common::*;
 
 fn cluster() -> (
@@ -27,45 +22,6 @@ fn cluster() -> (
     }
     let b = c.bootstrap_servers();
     (c, b)
-}
-
-struct Member {
-    trigger: shutdown::Trigger,
-    metrics: Metrics,
-    handle: tokio::task::JoinHandle<Result<(), pipeline::PipelineError>>,
-}
-
-fn start(config: &Config) -> Member {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let (_registry, metrics) = Metrics::for_tests();
-    let (trigger, shutdown) = shutdown::channel();
-    let config = config.clone();
-    let m = metrics.clone();
-    let handle = tokio::spawn(async move {
-        let scorer = Box::new(LexiconScorer::new().expect("lexicon"));
-        pipeline::run(&config, scorer, m, Arc::new(Health::default()), shutdown).await
-    });
-    Member {
-        trigger,
-        metrics,
-        handle,
-    }
-}
-
-impl Member {
-    async fn stop(self) {
-        self.trigger.fire();
-        self.handle
-            .await
-            .expect("join")
-            .expect("pipeline ends cleanly");
-    }
-    fn scored(&self) -> u64 {
-        self.metrics.produced.with_label_values(&["scored"]).get()
-    }
 }
 
 async fn wait_for(what: &str, timeout: Duration, cond: impl Fn() -> bool) {

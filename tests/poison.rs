@@ -4,17 +4,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use brandpulse::config::Config;
-use brandpulse::pipeline;
-use brandpulse::score::lexicon::LexiconScorer;
-use brandpulse::shutdown;
-use brandpulse::telemetry::http::Health;
-use brandpulse::telemetry::Metrics;
 use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
+use common::member::*;
 use common::*;
 
 fn mention(id: &str, text: &str, source: &str) -> Vec<u8> {
@@ -79,7 +74,8 @@ async fn poison_records_are_dead_lettered_and_the_partition_moves_on() {
     })
     .await
     .unwrap();
-    let (metrics, in_flight) = member.stop().await;
+    let in_flight = member.settle().await;
+    let metrics = member.stop().await;
 
     // While the service is down, more input arrives; then the broker refuses the next
     // produce request as invalid. The outputs in it are permanent failures: dead-lettered,
@@ -105,7 +101,8 @@ async fn poison_records_are_dead_lettered_and_the_partition_moves_on() {
     })
     .await
     .unwrap();
-    let (metrics2, in_flight2) = second.stop().await;
+    let in_flight2 = second.settle().await;
+    let metrics2 = second.stop().await;
 
     let dead: Vec<&Read> = reads.iter().filter(|r| r.topic == "dead").collect();
     let by_reason = |reason: &str| {
@@ -174,47 +171,4 @@ async fn poison_records_are_dead_lettered_and_the_partition_moves_on() {
     assert_eq!(in_flight, 0, "nothing left waiting");
     assert_eq!(in_flight2, 0, "nothing left waiting");
     assert_eq!(metrics2.outputs_dropped.get(), 0);
-}
-
-struct Member {
-    trigger: shutdown::Trigger,
-    metrics: Metrics,
-    handle: tokio::task::JoinHandle<Result<(), pipeline::PipelineError>>,
-}
-
-fn start(config: &Config) -> Member {
-    let (_registry, metrics) = Metrics::for_tests();
-    let (trigger, shutdown) = shutdown::channel();
-    let m = metrics.clone();
-    let config = config.clone();
-    let handle = tokio::spawn(async move {
-        let scorer = Box::new(LexiconScorer::new().expect("lexicon"));
-        pipeline::run(&config, scorer, m, Arc::new(Health::default()), shutdown).await
-    });
-    Member {
-        trigger,
-        metrics,
-        handle,
-    }
-}
-
-impl Member {
-    /// Stops the member (the drain must finish: nothing stuck); its metrics and the in-flight
-    /// count just before the stop.
-    async fn stop(self) -> (Metrics, i64) {
-        // The last acknowledgements may still be on their way.
-        for _ in 0..100 {
-            if self.metrics.in_flight.get() == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let in_flight = self.metrics.in_flight.get();
-        self.trigger.fire();
-        self.handle
-            .await
-            .expect("join")
-            .expect("the drain finishes: nothing is stuck");
-        (self.metrics, in_flight)
-    }
 }

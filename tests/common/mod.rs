@@ -2,6 +2,7 @@
 //! output and dead-letter topics) and mention fixtures.
 #![allow(dead_code)]
 
+pub mod member;
 pub mod tansu;
 
 use std::collections::HashMap;
