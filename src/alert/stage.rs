@@ -53,9 +53,20 @@ pub enum AlertError {
 /// Counts failed deliveries of the stage's producer.
 struct Deliveries {
     failed: AtomicU64,
+    throttle: crate::telemetry::throttle::Throttle,
 }
 
-impl ClientContext for Deliveries {}
+impl ClientContext for Deliveries {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::telemetry::kafka_log(&self.throttle, "alert-producer", level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        if let Some(folded) = self.throttle.allow() {
+            tracing::warn!(%error, reason, folded, "alert stage producer error (folded: errors since the last such line)");
+        }
+    }
+}
 
 impl ProducerContext for Deliveries {
     type DeliveryOpaque = ();
@@ -274,9 +285,20 @@ impl Shared {
 /// Rebalance handling: checkpoint before giving partitions up, restore after taking them.
 pub struct StageContext {
     shared: Arc<Shared>,
+    throttle: crate::telemetry::throttle::Throttle,
 }
 
-impl ClientContext for StageContext {}
+impl ClientContext for StageContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::telemetry::kafka_log(&self.throttle, "alert-consumer", level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        if let Some(folded) = self.throttle.allow() {
+            tracing::warn!(%error, reason, folded, "alert stage consumer error (folded: errors since the last such line)");
+        }
+    }
+}
 
 impl ConsumerContext for StageContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -356,6 +378,7 @@ pub fn spawn(
     let pc = crate::kafka::client_config(config, crate::kafka::Client::AlertProducer)?;
     let producer: StageProducer = pc.create_with_context(Deliveries {
         failed: AtomicU64::new(0),
+        throttle: Default::default(),
     })?;
     let restore_client = crate::kafka::client_config(config, crate::kafka::Client::AlertRestore)?;
     // The topics must exist: a consumer-side metadata request (which never auto-creates a
@@ -405,6 +428,7 @@ pub fn spawn(
     let cc = crate::kafka::client_config(config, crate::kafka::Client::AlertConsumer)?;
     let consumer: BaseConsumer<StageContext> = cc.create_with_context(StageContext {
         shared: shared.clone(),
+        throttle: Default::default(),
     })?;
     consumer.subscribe(&[config.output.topic.as_str()])?;
     let window = a.window;
