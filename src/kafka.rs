@@ -106,6 +106,29 @@ impl Props {
         );
     }
 
+    /// A consumer-group member whose offsets brandpulse stores itself (at-least-once).
+    fn group_member(&mut self, group: &str, group_field: &str, session_ms: &str) {
+        self.own("group.id", group, group_field);
+        self.own("enable.auto.commit", "true", "kafka");
+        self.own("enable.auto.offset.store", "false", "kafka");
+        self.own("auto.offset.reset", "earliest", "kafka");
+        self.own("enable.partition.eof", "false", "kafka");
+        self.own("session.timeout.ms", session_ms, "kafka.session_timeout");
+    }
+
+    /// An idempotent producer waiting for all replicas, within `output.max_message_bytes`.
+    fn safe_producer(&mut self, config: &Config, timeout_ms: &str) {
+        self.own("enable.idempotence", "true", "kafka");
+        self.own("acks", "all", "kafka");
+        self.own("linger.ms", "5", "kafka");
+        self.own("message.timeout.ms", timeout_ms, "kafka");
+        self.own(
+            "message.max.bytes",
+            config.output.max_message_bytes.to_string(),
+            "output.max_message_bytes",
+        );
+    }
+
     /// Applies one passthrough section, resolving `${NAME}` and `*_file`.
     fn passthrough(
         &mut self,
@@ -244,17 +267,12 @@ fn props(config: &Config, client: Client) -> Result<Props, ConfigError> {
     let session = k.session_timeout.as_millis().to_string();
     match client {
         Client::Consumer => {
-            p.own("group.id", &k.group_id, "kafka.group_id");
-            p.own("enable.auto.commit", "true", "kafka");
-            p.own("enable.auto.offset.store", "false", "kafka");
-            p.own("auto.offset.reset", "earliest", "kafka");
-            p.own("enable.partition.eof", "false", "kafka");
+            p.group_member(&k.group_id, "kafka.group_id", &session);
             p.own(
                 "statistics.interval.ms",
                 k.statistics_interval.as_millis().to_string(),
                 "kafka.statistics_interval",
             );
-            p.own("session.timeout.ms", session, "kafka.session_timeout");
             // librdkafka's prefetch queue (64 MiB by default), counted in the memory budget.
             p.own(
                 "queued.max.messages.kbytes",
@@ -268,12 +286,7 @@ fn props(config: &Config, client: Client) -> Result<Props, ConfigError> {
             }
         }
         Client::AlertConsumer => {
-            p.own("group.id", alert_group(config), "alert.group_id");
-            p.own("enable.auto.commit", "true", "kafka");
-            p.own("enable.auto.offset.store", "false", "kafka");
-            p.own("auto.offset.reset", "earliest", "kafka");
-            p.own("enable.partition.eof", "false", "kafka");
-            p.own("session.timeout.ms", session, "kafka.session_timeout");
+            p.group_member(&alert_group(config), "alert.group_id", &session);
             if let Some(id) = &k.instance_id {
                 p.own(
                     "group.instance.id",
@@ -293,29 +306,11 @@ fn props(config: &Config, client: Client) -> Result<Props, ConfigError> {
             p.own("auto.offset.reset", "earliest", "kafka");
         }
         Client::Producer => {
-            p.own("enable.idempotence", "true", "kafka");
-            p.own("acks", "all", "kafka");
-            p.own("linger.ms", "5", "kafka");
+            p.safe_producer(config, "120000");
             p.own("compression.type", "lz4", "kafka");
             p.own("partitioner", "murmur2_random", "kafka");
-            p.own("message.timeout.ms", "120000", "kafka");
-            p.own(
-                "message.max.bytes",
-                config.output.max_message_bytes.to_string(),
-                "output.max_message_bytes",
-            );
         }
-        Client::AlertProducer => {
-            p.own("enable.idempotence", "true", "kafka");
-            p.own("acks", "all", "kafka");
-            p.own("linger.ms", "5", "kafka");
-            p.own("message.timeout.ms", "60000", "kafka");
-            p.own(
-                "message.max.bytes",
-                config.output.max_message_bytes.to_string(),
-                "output.max_message_bytes",
-            );
-        }
+        Client::AlertProducer => p.safe_producer(config, "60000"),
     }
     p.passthrough("kafka.librdkafka", &k.librdkafka)?;
     if client.is_producer() {

@@ -192,9 +192,7 @@ impl rdkafka::client::ClientContext for OutputContext {
             .kafka_errors
             .with_label_values(&["producer"])
             .inc();
-        if let Some(folded) = self.throttle.allow() {
-            tracing::warn!(%error, reason, folded, "kafka producer error (folded: errors since the last such line)");
-        }
+        crate::telemetry::kafka_error(&self.throttle, "producer", &error, reason);
     }
 }
 

@@ -62,9 +62,7 @@ impl ClientContext for Deliveries {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        if let Some(folded) = self.throttle.allow() {
-            tracing::warn!(%error, reason, folded, "alert stage producer error (folded: errors since the last such line)");
-        }
+        crate::telemetry::kafka_error(&self.throttle, "alert-producer", &error, reason);
     }
 }
 
@@ -294,9 +292,7 @@ impl ClientContext for StageContext {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        if let Some(folded) = self.throttle.allow() {
-            tracing::warn!(%error, reason, folded, "alert stage consumer error (folded: errors since the last such line)");
-        }
+        crate::telemetry::kafka_error(&self.throttle, "alert-consumer", &error, reason);
     }
 }
 

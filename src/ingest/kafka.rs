@@ -77,9 +77,7 @@ impl ClientContext for IngestContext {
             .kafka_errors
             .with_label_values(&["consumer"])
             .inc();
-        if let Some(folded) = self.throttle.allow() {
-            tracing::warn!(%error, reason, folded, "kafka consumer error (folded: errors since the last such line)");
-        }
+        crate::telemetry::kafka_error(&self.throttle, "consumer", &error, reason);
     }
 }
 

@@ -68,6 +68,19 @@ pub fn kafka_log(
     }
 }
 
+/// Logs one librdkafka client error through `throttle` (shared with [`kafka_log`]): one line
+/// per interval, with how many were folded into it. Counting is the caller's.
+pub fn kafka_error(
+    throttle: &throttle::Throttle,
+    client: &str,
+    error: &rdkafka::error::KafkaError,
+    reason: &str,
+) {
+    if let Some(folded) = throttle.allow() {
+        tracing::warn!(client, %error, reason, folded, "kafka client error (folded: errors since the last such line)");
+    }
+}
+
 /// Pipeline stages, the `stage` label of latency histograms.
 pub const STAGES: [&str; 4] = ["decode", "match", "score", "emit"];
 
