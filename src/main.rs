@@ -94,7 +94,10 @@ Example:\n  echo '{\"text\": \"I love it\"}' | brandpulse score"
     /// Measure a scorer on labelled JSONL: accuracy, macro-F1, confusion matrix.
     #[command(
         after_help = "Input: one JSON object per line: {\"text\": ..., \"label\": \"positive|neutral|negative\"} (optional \"lang\").\n\
-The last line printed is `accuracy=<x> macro_f1=<y> n=<n>`.\n\n\
+With \"lang\" in the data, one line per language (`lang=<l> n=<n> accuracy=<x> macro_f1=<y>`) and their\n\
+mean (`languages=<k> mean_accuracy=<x> mean_macro_f1=<y>`) come before the last line.\n\
+The last line printed is `accuracy=<x> macro_f1=<y> n=<n>`; when every label is positive or negative it\n\
+adds `binary_accuracy=<z>`: the sign of the score (P(positive) vs P(negative)) against the label.\n\n\
 Example:\n  brandpulse eval --data models/eval/sanity-multilingual.jsonl --scorer lexicon"
     )]
     Eval {
@@ -370,13 +373,13 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let file = std::fs::File::open(&data)
                 .with_context(|| format!("opening {}", data.display()))?;
             let mut stderr = std::io::stderr().lock();
-            let confusion = eval::evaluate(BufReader::new(file), scorer.as_mut(), 64, &mut stderr)
+            let evaluation = eval::evaluate(BufReader::new(file), scorer.as_mut(), 64, &mut stderr)
                 .with_context(|| format!("evaluating {}", data.display()))?;
             let info = scorer.info();
             println!("data: {}", data.display());
             println!(
                 "{}",
-                confusion.report(&format!("{} {}", info.name, info.version))
+                evaluation.report(&format!("{} {}", info.name, info.version))
             );
             Ok(ExitCode::SUCCESS)
         }

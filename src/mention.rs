@@ -228,6 +228,11 @@ pub struct ScoredMention {
     /// behind (degraded mode). Absent when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub degraded: bool,
+    /// When the mention matched several brands and `sentiment` is this brand's own: the
+    /// parts of `text` that were scored, as `[start, end)` character offsets (Unicode scalar
+    /// values), joined by a space for scoring. Absent when the whole text was scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_spans: Option<Vec<[usize; 2]>>,
     /// Platform.
     pub source: String,
     /// Mention text.

@@ -7,7 +7,6 @@ use std::io::{BufRead, Write};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::emit::scored_records;
 use crate::ingest::{DecodeError, Decoder};
 use crate::matcher::Matcher;
 use crate::mention::{MatchedMention, Mention, SentimentLabel};
@@ -205,12 +204,10 @@ fn flush(
     if batch.is_empty() {
         return Ok(0);
     }
-    let mentions: Vec<&Mention> = batch.iter().map(|m| &m.mention).collect();
-    let scored = stage.score(&mentions)?;
-    let now = Utc::now();
+    let matched: Vec<&MatchedMention> = batch.iter().collect();
     let mut n = 0;
-    for (mm, s) in batch.iter().zip(&scored) {
-        for rec in scored_records(mm, s, stage.info_of(s), now) {
+    for records in stage.records(&matched, false, Utc::now())? {
+        for rec in records {
             serde_json::to_writer(&mut *out, &rec)?;
             out.write_all(b"\n")?;
             n += 1;

@@ -466,6 +466,8 @@ def main() -> None:
     ap.add_argument("--tokenizer", help="tokenizer.json for the calibration texts (default: OUT_DIR/tokenizer.json)")
     ap.add_argument("--int8-smooth-alpha", type=float, default=0.6,
                     help="SmoothQuant migration strength for the LayerNorm-fed MatMuls")
+    ap.add_argument("--delta", help="fine-tuning delta (models/tuned/e5-sentiment.npz) added to the weights "
+                    "before anything is built; the int8 rewrites are calibrated on the merged graph")
     ap.add_argument("--int8-ffn2-outliers", type=int, default=16,
                     help="input channels of each FFN2 MatMul kept in fp32 (0: none)")
     a = ap.parse_args()
@@ -478,6 +480,10 @@ def main() -> None:
     report: dict = {}
     try:
         m = e5format.read(a.model)
+        if a.delta:
+            m.apply_delta(a.delta)
+            report["delta"] = {"file": os.path.basename(a.delta), "tensors": sorted(m.deltas)}
+            print(f"build_e5: merged {a.delta} ({len(m.deltas)} tensors)", flush=True)
         print(f"build_e5: {a.model}: H={m.hidden} layers={m.layers} heads={m.heads} ffn={m.ffn} "
               f"vocab_rows={m.vocab_rows} max_pos={m.max_pos} eps={m.eps:g}", flush=True)
         raw_path = os.path.join(work, "raw.fp32.onnx")

@@ -68,16 +68,44 @@ class E5File:
     scores: np.ndarray  # float32 [n_pieces]
     norm: list[tuple[int, tuple[int, ...]]]  # (code point, replacement code points)
     tensors: dict[str, Tensor] = field(default_factory=dict)
+    # fine-tuning deltas (apply_delta): name -> fp32 array added to the stored tensor
+    deltas: dict[str, np.ndarray] = field(default_factory=dict)
+
+    # -- fine-tuned weights -----------------------------------------------------------------
+    def apply_delta(self, path: str) -> None:
+        """Add a fine-tuning delta (models/tuned/*.npz: float16 arrays keyed by tensor name,
+        shaped as f32()/q4_dequant() return them) to every later read of those tensors.
+
+        The merged weight is the dequantised fp32 tensor plus float32(delta), in that order,
+        in every consumer (ONNX graphs, rust-bert export, the training script's reference)."""
+        with np.load(path) as z:
+            for name in z.files:
+                if name not in self.tensors:
+                    raise ValueError(f"{path}: unknown tensor {name!r}")
+                if name == "emb.word":
+                    raise ValueError(f"{path}: the word embeddings stay frozen (stored as 4-bit codes)")
+                d = z[name]
+                if d.dtype != np.float16 or d.size != self.tensors[name].n:
+                    raise ValueError(f"{path}: {name} must be float16 with {self.tensors[name].n} values")
+                self.deltas[name] = d.astype(np.float32)
+
+    def _merged(self, name: str, base: np.ndarray) -> np.ndarray:
+        d = self.deltas.get(name)
+        return base if d is None else base + d.reshape(base.shape)
 
     # -- weights --------------------------------------------------------------------------
     def f32(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         t = self.tensors[name]
         assert t.dtype == 0, name
         assert int(np.prod(shape)) == t.n, (name, shape, t.n)
-        return np.frombuffer(self.raw, "<f4", t.n, t.offset).reshape(shape).copy()
+        return self._merged(name, np.frombuffer(self.raw, "<f4", t.n, t.offset).reshape(shape).copy())
 
     def q4_blocks(self, name: str, rows: int, cols: int) -> np.ndarray:
         """The raw Q4_0 blocks of a [rows, cols] matrix as a structured array [rows, cols/32]."""
+        assert name not in self.deltas, f"{name} has a delta: use q4_dequant"
+        return self._q4_blocks(name, rows, cols)
+
+    def _q4_blocks(self, name: str, rows: int, cols: int) -> np.ndarray:
         t = self.tensors[name]
         assert t.dtype == 1, name
         assert rows * cols == t.n and cols % QK == 0, (name, rows, cols, t.n)
@@ -86,8 +114,12 @@ class E5File:
         return np.frombuffer(self.raw, BLOCK_DTYPE, nb, t.offset).reshape(rows, cols // QK)
 
     def q4_codes_scales(self, name: str, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
-        """(signed codes int8 [rows, cols] in -8..7, fp32 scales [rows, cols/32])."""
-        blk = self.q4_blocks(name, rows, cols)
+        """(signed codes int8 [rows, cols] in -8..7, fp32 scales [rows, cols/32]) as stored."""
+        assert name not in self.deltas, f"{name} has a delta: use q4_dequant"
+        return self._q4_codes_scales(name, rows, cols)
+
+    def _q4_codes_scales(self, name: str, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        blk = self._q4_blocks(name, rows, cols)
         qs = blk["qs"]  # [rows, nb, 16]
         lo = (qs & 0x0F).astype(np.int8) - 8
         hi = (qs >> 4).astype(np.int8) - 8
@@ -97,9 +129,9 @@ class E5File:
 
     def q4_dequant(self, name: str, rows: int, cols: int) -> np.ndarray:
         """Dequantised fp32 [rows, cols], bit-identical to e5.c deq_row: (float)(q - 8) * d."""
-        codes, scales = self.q4_codes_scales(name, rows, cols)
+        codes, scales = self._q4_codes_scales(name, rows, cols)
         out = codes.reshape(rows, cols // QK, QK).astype(np.float32) * scales[:, :, None]
-        return out.reshape(rows, cols)
+        return self._merged(name, out.reshape(rows, cols))
 
 
 def fp16_to_fp32_e5c(h: np.ndarray) -> np.ndarray:

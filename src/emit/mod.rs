@@ -270,6 +270,7 @@ pub fn scored_records(
             lang_detected: scored.lang_detected,
             scorer: scorer.clone(),
             degraded: scored.degraded,
+            scored_spans: None,
             source: m.source.clone(),
             text: m.text.clone(),
             created_at: m.created_at,

@@ -15,6 +15,7 @@ pub mod bert;
 pub mod lang;
 pub mod lexicon;
 pub mod onnx;
+pub mod spans;
 pub mod stage;
 pub mod transformer;
 
@@ -95,7 +96,8 @@ pub fn build(kind: ScorerKind, config: &ScoringConfig) -> Result<Box<dyn Scorer>
                             config.max_tokens,
                             config.max_batch,
                         )?
-                        .with_token_budget(config.max_batch_tokens),
+                        .with_token_budget(config.max_batch_tokens)
+                        .with_windows(config.max_windows, config.window_overlap),
                     ))
                 }
                 #[cfg(feature = "rust-bert")]
@@ -109,7 +111,8 @@ pub fn build(kind: ScorerKind, config: &ScoringConfig) -> Result<Box<dyn Scorer>
                             config.max_tokens,
                             config.max_batch,
                         )?
-                        .with_token_budget(config.max_batch_tokens),
+                        .with_token_budget(config.max_batch_tokens)
+                        .with_windows(config.max_windows, config.window_overlap),
                     ))
                 }
                 #[cfg(not(feature = "rust-bert"))]

@@ -1,17 +1,27 @@
 //! The scoring stage's synchronous core ([`ScoreStage`]: language, cache, batch scoring) and
 //! its dedicated thread ([`spawn`]).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use super::{lang, ScoreError, ScoreInput, Scorer};
+use super::{lang, spans, ScoreError, ScoreInput, Scorer};
 use crate::emit::{scored_records, ScoredText};
-use crate::mention::{Mention, ScorerInfo, Sentiment};
+use crate::mention::{MatchedMention, Mention, ScoredMention, ScorerInfo, Sentiment};
 use crate::pipeline::{Matched, Outbound, Outputs};
 use crate::telemetry::{source_bucket, Metrics};
+
+/// One brand of a mention: the unit it is scored on and the spans of that unit's text.
+type BrandUnit = (usize, Option<Vec<[usize; 2]>>);
+
+/// What is scored: a mention's text, or the part of it about one brand.
+struct Unit<'a> {
+    mention: &'a Mention,
+    text: Cow<'a, str>,
+}
 
 /// A bounded cache of sentiments keyed by normalised text (whitespace collapsed) and
 /// language, so that reposts and copies of one text are scored once. Eviction is first-in
@@ -171,8 +181,91 @@ impl ScoreStage {
         mentions: &[&Mention],
         degraded: bool,
     ) -> Result<Vec<ScoredText>, ScoreError> {
+        let units: Vec<Unit<'_>> = mentions
+            .iter()
+            .map(|&mention| Unit {
+                mention,
+                text: Cow::Borrowed(&mention.text),
+            })
+            .collect();
+        self.score_units(&units, degraded)
+    }
+
+    /// The output records of matched mentions, one per brand, in order. A mention that names
+    /// several brands gives each brand the sentiment of its own part of the text
+    /// ([`spans::brand_spans`], recorded as `scored_spans`); otherwise every brand gets the
+    /// whole text's.
+    ///
+    /// # Errors
+    /// [`ScoreError`] when the scorer fails on the batch.
+    pub fn records(
+        &mut self,
+        batch: &[&MatchedMention],
+        degraded: bool,
+        processed_at: DateTime<Utc>,
+    ) -> Result<Vec<Vec<ScoredMention>>, ScoreError> {
+        let mut units: Vec<Unit<'_>> = Vec::with_capacity(batch.len());
+        // per mention, per brand: (unit index, scored spans)
+        let mut plans: Vec<Vec<BrandUnit>> = Vec::with_capacity(batch.len());
+        for mm in batch {
+            let mention = &mm.mention;
+            let mut whole: Option<usize> = None;
+            let mut plan = Vec::with_capacity(mm.matches.len());
+            for span in spans::brand_spans(&mention.text, &mm.matches) {
+                match span {
+                    None => {
+                        let u = *whole.get_or_insert_with(|| {
+                            units.push(Unit {
+                                mention,
+                                text: Cow::Borrowed(&mention.text),
+                            });
+                            units.len() - 1
+                        });
+                        plan.push((u, None));
+                    }
+                    Some(ranges) => {
+                        units.push(Unit {
+                            mention,
+                            text: Cow::Owned(spans::span_text(&mention.text, &ranges)),
+                        });
+                        let offsets = ranges.iter().map(|r| [r.start, r.end]).collect();
+                        plan.push((units.len() - 1, Some(offsets)));
+                    }
+                }
+            }
+            plans.push(plan);
+        }
+        let scored = self.score_units(&units, degraded)?;
+        let mut out = Vec::with_capacity(batch.len());
+        for (mm, plan) in batch.iter().zip(plans) {
+            let Some(first) = plan.first().and_then(|(u, _)| scored.get(*u)) else {
+                out.push(Vec::new());
+                continue;
+            };
+            let mut records = scored_records(mm, first, self.info_of(first), processed_at);
+            for (rec, (u, offsets)) in records.iter_mut().zip(plan) {
+                if let Some(s) = scored.get(u) {
+                    rec.sentiment = s.sentiment;
+                    rec.lang.clone_from(&s.lang);
+                    rec.lang_detected = s.lang_detected;
+                    rec.degraded = s.degraded;
+                    rec.scorer = self.info_of(s).clone();
+                }
+                rec.scored_spans = offsets;
+            }
+            out.push(records);
+        }
+        Ok(out)
+    }
+
+    /// Scores units (texts of mentions), one result per unit, in order; see [`Self::score_with`].
+    fn score_units(
+        &mut self,
+        units: &[Unit<'_>],
+        degraded: bool,
+    ) -> Result<Vec<ScoredText>, ScoreError> {
         let degraded = degraded && self.fallback.is_some();
-        let mut out: Vec<Option<ScoredText>> = Vec::with_capacity(mentions.len());
+        let mut out: Vec<Option<ScoredText>> = Vec::with_capacity(units.len());
         let mut misses: Vec<usize> = Vec::new();
         let mut langs: Vec<(String, bool)> = Vec::new();
         let mut keys: Vec<CacheKey> = Vec::new();
@@ -180,9 +273,9 @@ impl ScoreStage {
         // whether this copy's language was detected).
         let mut copies: Vec<(usize, usize, bool)> = Vec::new();
         let mut first_copy: HashMap<CacheKey, usize> = HashMap::new();
-        for (i, m) in mentions.iter().enumerate() {
-            let (lang, detected) = resolve_lang(m);
-            let key = cache_key(&m.text, &lang);
+        for (i, u) in units.iter().enumerate() {
+            let (lang, detected) = resolve_lang(u.mention);
+            let key = cache_key(&u.text, &lang);
             if let Some(hit) = self.cache.get(&key) {
                 self.cache_hits += 1;
                 let mut hit = hit.clone();
@@ -205,7 +298,7 @@ impl ScoreStage {
                 .iter()
                 .zip(&langs)
                 .map(|(&i, (l, _))| ScoreInput {
-                    text: &mentions[i].text,
+                    text: &units[i].text,
                     lang: if l == "und" { None } else { Some(l.as_str()) },
                 })
                 .collect();
@@ -256,38 +349,37 @@ impl ScoreStage {
         degraded: bool,
     ) -> Result<Vec<Outbound>, ScoreError> {
         let started = Instant::now();
-        let to_score: Vec<&Mention> = batch
+        let to_score: Vec<&MatchedMention> = batch
             .iter()
             .filter_map(|m| match &m.result {
-                Ok(Some(mm)) => Some(&mm.mention),
+                Ok(Some(mm)) => Some(mm),
                 _ => None,
             })
             .collect();
         let hits_before = self.cache_hits;
-        let scored = self.score_with(&to_score, degraded)?;
+        let now = Utc::now();
+        let scored = self.records(&to_score, degraded, now)?;
         metrics
             .score_cache_hits
             .inc_by(self.cache_hits - hits_before);
         if !to_score.is_empty() {
             metrics.score_batch_size.observe(to_score.len() as f64);
         }
-        let now = Utc::now();
         let mut scored = scored.into_iter();
         let mut out = Vec::with_capacity(batch.len());
         for m in batch {
             let outputs = match m.result {
                 Err(dl) => Outputs::Dead(dl),
                 Ok(None) => Outputs::None,
-                Ok(Some(mm)) => match scored.next() {
-                    Some(s) => {
-                        if s.degraded {
+                Ok(Some(_)) => match scored.next() {
+                    Some(records) if !records.is_empty() => {
+                        if records.iter().any(|r| r.degraded) {
                             metrics.score_degraded.inc();
                         }
-                        let records = scored_records(&mm, &s, self.info_of(&s), now);
                         count(&records, metrics);
                         Outputs::Scored(records)
                     }
-                    None => Outputs::None,
+                    _ => Outputs::None,
                 },
             };
             out.push(Outbound {

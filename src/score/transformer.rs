@@ -4,14 +4,19 @@
 //! The encoder is behind [`Encoder`], so the same tokenisation, batching and head serve every
 //! backend (ONNX Runtime by default, rust-bert with the `rust-bert` feature). Per batch:
 //! 1. each text gets e5's `query: ` prefix and is tokenised (XLM-R sentencepiece, through the
-//!    `tokenizers` crate), truncated to `max_tokens`;
-//!    (the text is first cut to [`BYTES_PER_TOKEN`] x `max_tokens` bytes, so a huge text costs
-//!    the tokenizer no more than a long one);
-//! 2. texts are ordered by token count and cut into sub-batches of at most `max_batch` texts
-//!    and at most `max_batch_tokens` padded tokens, each padded only to its own longest text
+//!    `tokenizers` crate). A text that fits `max_tokens` is one row. A longer one is cut into
+//!    windows of `max_tokens` (each with `<s>`, the prefix and `</s>`) that overlap by
+//!    `window_overlap` tokens, at most `max_windows` of them; tokens after the last window are
+//!    not read. `max_windows = 1` is plain truncation to the first `max_tokens`.
+//!    (The text is first cut to [`BYTES_PER_TOKEN`] bytes per token the windows can hold, so
+//!    a huge text costs the tokenizer no more than a long one);
+//! 2. rows are ordered by token count and cut into sub-batches of at most `max_batch` rows
+//!    and at most `max_batch_tokens` padded tokens, each padded only to its own longest row
 //!    (less padding, less work, and the encoder's activation memory bounded by the token
 //!    budget, not by `max_batch x max_tokens`);
-//! 3. the encoder returns one embedding per text; the head turns it into probabilities;
+//! 3. the encoder returns one embedding per row; the head turns it into probabilities; a
+//!    windowed text's probabilities are the mean of its windows', weighted by each window's
+//!    count of text tokens;
 //! 4. results go back in input order.
 
 use std::path::{Path, PathBuf};
@@ -190,8 +195,20 @@ pub struct TransformerScorer<E: Encoder> {
     max_batch: usize,
     max_batch_tokens: usize,
     max_tokens: usize,
+    max_windows: usize,
+    window_overlap: usize,
+    /// The prefix's own token ids (`query:`), repeated at the start of every later window;
+    /// empty when the prefix does not tokenise as a unit (then later windows go without it).
+    prefix_ids: Vec<u32>,
     pad_id: i64,
     info: ScorerInfo,
+}
+
+/// One encoder row of a text: its ids and its weight (text tokens) in the text's mean.
+struct Window {
+    text: usize,
+    ids: Vec<u32>,
+    weight: f32,
 }
 
 /// Bytes of text kept per token of `max_tokens` before tokenising. No piece of the model's
@@ -265,13 +282,12 @@ impl<E: Encoder> TransformerScorer<E> {
                 "{e} (build the model with `bash scripts/setup-model.sh`)"
             ))
         })?;
+        // Truncation and windows are done here on the full ids (see `windows`).
         tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: max_tokens.max(4),
-                ..Default::default()
-            }))
+            .with_truncation(None)
             .map_err(|e| load(e.to_string()))?;
         tokenizer.with_padding(None);
+        let prefix_ids = prefix_ids(&tokenizer, &head.prefix);
         let pad_id = tokenizer.token_to_id("<pad>").map_or(1, i64::from);
         if encoder.dim() != head.dim {
             return Err(load(format!(
@@ -291,9 +307,71 @@ impl<E: Encoder> TransformerScorer<E> {
             max_batch: max_batch.max(1),
             max_batch_tokens: DEFAULT_BATCH_TOKENS,
             max_tokens: max_tokens.max(4),
+            max_windows: 1,
+            window_overlap: 0,
+            prefix_ids,
             pad_id,
             info,
         })
+    }
+
+    /// Scores texts longer than `max_tokens` over up to `max_windows` windows overlapping by
+    /// `overlap` tokens (1 window: truncation, the default of [`TransformerScorer::new`]).
+    pub fn with_windows(mut self, max_windows: usize, overlap: usize) -> Self {
+        self.max_windows = max_windows.max(1);
+        self.window_overlap = overlap.min(self.content_per_window() / 2);
+        self
+    }
+
+    /// Text tokens one window holds: `max_tokens` less `<s>`, `</s>` and the prefix.
+    fn content_per_window(&self) -> usize {
+        self.max_tokens
+            .saturating_sub(2 + self.prefix_ids.len())
+            .max(1)
+    }
+
+    /// The rows of one text: the first `max_tokens` ids, then (for a longer text, up to
+    /// `max_windows`) windows of `<s>` + prefix + the next stretch of text + `</s>`.
+    fn windows(&self, text: usize, ids: &[u32]) -> Vec<Window> {
+        if ids.len() <= self.max_tokens || ids.len() < 2 {
+            let weight = ids.len().saturating_sub(2 + self.prefix_ids.len()).max(1) as f32;
+            return vec![Window {
+                text,
+                ids: ids.to_vec(),
+                weight,
+            }];
+        }
+        let (bos, eos) = (ids[0], ids[ids.len() - 1]);
+        let body = &ids[1..ids.len() - 1];
+        // The first window equals plain truncation; later ones repeat the prefix.
+        let prefix: &[u32] = if body.starts_with(&self.prefix_ids) {
+            &self.prefix_ids
+        } else {
+            &[]
+        };
+        let content = &body[prefix.len()..];
+        let per = self.max_tokens.saturating_sub(2 + prefix.len()).max(1);
+        let stride = per.saturating_sub(self.window_overlap).max(1);
+        let mut out = Vec::new();
+        let mut start = 0;
+        while out.len() < self.max_windows && start < content.len() {
+            let end = (start + per).min(content.len());
+            let mut row = Vec::with_capacity(self.max_tokens);
+            row.push(bos);
+            row.extend_from_slice(prefix);
+            row.extend_from_slice(&content[start..end]);
+            row.push(eos);
+            out.push(Window {
+                text,
+                ids: row,
+                weight: (end - start) as f32,
+            });
+            if end == content.len() {
+                break;
+            }
+            start += stride;
+        }
+        out
     }
 
     /// Caps the padded tokens of one encoder call (at least one text per call).
@@ -307,7 +385,14 @@ impl<E: Encoder> TransformerScorer<E> {
     /// # Errors
     /// [`ScoreError::Batch`] when the tokenizer fails.
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, ScoreError> {
-        let text = cut(text, self.max_tokens.saturating_mul(BYTES_PER_TOKEN));
+        let ids = self.full_ids(text, 1)?;
+        Ok(self.windows(0, &ids).swap_remove(0).ids)
+    }
+
+    /// All ids of a text (prefix and special tokens included) that `windows` windows can use.
+    fn full_ids(&self, text: &str, windows: usize) -> Result<Vec<u32>, ScoreError> {
+        let span = self.max_tokens + (windows - 1) * self.max_tokens;
+        let text = cut(text, span.saturating_mul(BYTES_PER_TOKEN));
         let input = format!("{}{}", self.head.prefix, text);
         self.tokenizer
             .encode(input, true)
@@ -318,7 +403,8 @@ impl<E: Encoder> TransformerScorer<E> {
             })
     }
 
-    /// Embeddings of `texts` (normalised), in input order. Exposed for tests and evaluation.
+    /// Embeddings of `texts` (normalised) over their first `max_tokens` tokens only, in input
+    /// order. Exposed for tests and evaluation.
     ///
     /// # Errors
     /// [`ScoreError::Batch`] when tokenisation or the encoder fails.
@@ -327,6 +413,11 @@ impl<E: Encoder> TransformerScorer<E> {
         for t in texts {
             ids.push(self.token_ids(t)?);
         }
+        self.embed_rows(&ids)
+    }
+
+    /// Embeds token rows, in length-ordered sub-batches within the budgets; input order out.
+    fn embed_rows(&mut self, ids: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, ScoreError> {
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
         let dim = self.encoder.dim();
@@ -354,12 +445,47 @@ impl<E: Encoder> TransformerScorer<E> {
     /// # Errors
     /// [`ScoreError::Batch`] when the encoder fails.
     pub fn probabilities(&mut self, texts: &[&str]) -> Result<Vec<[f32; 3]>, ScoreError> {
-        Ok(self
-            .embed(texts)?
-            .iter()
-            .map(|e| self.head.probabilities(e))
+        let mut windows = Vec::with_capacity(texts.len());
+        for (i, t) in texts.iter().enumerate() {
+            let ids = self.full_ids(t, self.max_windows)?;
+            windows.extend(self.windows(i, &ids));
+        }
+        let rows: Vec<Vec<u32>> = windows
+            .iter_mut()
+            .map(|w| std::mem::take(&mut w.ids))
+            .collect();
+        let embeddings = self.embed_rows(&rows)?;
+        let mut sums = vec![([0.0_f32; 3], 0.0_f32); texts.len()];
+        for (w, e) in windows.iter().zip(&embeddings) {
+            let p = self.head.probabilities(e);
+            let (acc, total) = &mut sums[w.text];
+            for (a, x) in acc.iter_mut().zip(p) {
+                *a += w.weight * x;
+            }
+            *total += w.weight;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(acc, total)| acc.map(|a| a / total.max(f32::MIN_POSITIVE)))
             .collect())
     }
+}
+
+/// The ids of the head's prefix as it starts every text (`query:` of `query: `), found by
+/// tokenising the prefix before a word; empty when that is not a clean prefix of the ids.
+fn prefix_ids(tokenizer: &tokenizers::Tokenizer, prefix: &str) -> Vec<u32> {
+    let ids = |s: &str| {
+        tokenizer
+            .encode(s, false)
+            .map(|e| e.get_ids().to_vec())
+            .unwrap_or_default()
+    };
+    let with_word = ids(&format!("{prefix}x"));
+    let word = ids("x");
+    if prefix.is_empty() || !with_word.ends_with(&word) {
+        return Vec::new();
+    }
+    with_word[..with_word.len() - word.len()].to_vec()
 }
 
 /// Pads token id rows to the longest one.

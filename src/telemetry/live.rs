@@ -389,6 +389,7 @@ mod tests {
                 version: "1".into(),
             },
             degraded: false,
+            scored_spans: None,
             source: "twitter".into(),
             text: format!("text of {id}"),
             created_at: Utc.timestamp_opt(at, 0).unwrap(),
