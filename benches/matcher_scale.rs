@@ -34,10 +34,12 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use brandpulse::config::{BrandConfig, MatchingConfig, TopicConfig};
-use brandpulse::ingest::{Decoder, InputFormat};
-use brandpulse::matcher::query::{self, Doc, Node};
-use brandpulse::matcher::{normalize, topic_query, Matcher, Scratch};
+use brandpulse::ingest::Decoder;
+use brandpulse::matcher::{topic_query, Matcher, Scratch};
 use brandpulse::mention::Mention;
+use brandpulse::record::InputFormat;
+use brandpulse::rules::normalize;
+use brandpulse::rules::query::{self, Doc, Node};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use regex::Regex;

@@ -244,7 +244,7 @@ async fn bench(n: usize) -> Result<Report, BoxError> {
         metrics.produced.with_label_values(&["dead_letter"]).get(),
         expected.dead,
     );
-    let dead_by_reason: u64 = brandpulse::ingest::DecodeError::REASONS
+    let dead_by_reason: u64 = brandpulse::record::DecodeError::REASONS
         .iter()
         .map(|r| metrics.dead_letters.with_label_values(&[r]).get())
         .sum();

@@ -15,9 +15,10 @@ use std::hint::black_box;
 use brandpulse::config::Config;
 use brandpulse::demo::DEMO_CONFIG;
 use brandpulse::emit::{encode_scored, scored_records};
-use brandpulse::ingest::{Decoder, InputFormat};
+use brandpulse::ingest::Decoder;
 use brandpulse::matcher::Matcher;
 use brandpulse::mention::{MatchedMention, Mention, ScoredMention, SentimentLabel};
+use brandpulse::record::{BrandScore, InputFormat};
 use brandpulse::score::lexicon::LexiconScorer;
 use brandpulse::score::stage::{resolve_lang, ScoreStage};
 use brandpulse::score::{lang, ScoreInput, Scorer};
@@ -225,7 +226,14 @@ fn bench_emit(c: &mut Criterion, f: &Fixture, matched: &[MatchedMention]) {
     let records: Vec<ScoredMention> = matched
         .iter()
         .zip(&scored)
-        .flat_map(|(m, s)| scored_records(m, s, stage.info(), processed_at))
+        .flat_map(|(m, s)| {
+            let whole = BrandScore {
+                scored: s.clone(),
+                scorer: stage.info().clone(),
+                span: None,
+            };
+            scored_records(m, &vec![whole; m.matches.len()], processed_at)
+        })
         .collect();
     // Every encoded record reads back as itself.
     for r in &records {

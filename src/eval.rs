@@ -8,8 +8,8 @@ use std::io::{BufRead, Write};
 
 use serde::Deserialize;
 
-use crate::ingest::DecodeError;
 use crate::mention::SentimentLabel;
+use crate::record::DecodeError;
 use crate::score::{ScoreError, ScoreInput, Scorer};
 
 /// Errors of an evaluation.

@@ -7,36 +7,52 @@
 //! # Layout
 //!
 //! The module tree follows the pipeline. Each stage is a synchronous core (plain functions
-//! and structs, testable without Kafka or tokio) and a thin async shell in [`pipeline`].
+//! and structs, testable without Kafka or tokio) and a thin async shell in its own folder;
+//! [`pipeline`] only wires the shells together with bounded channels.
 //!
 //! ```text
 //!  Kafka input topics                                                 Kafka: scored topic
 //!        |                                                            (key = brand id)
 //!  [ingest] --batch--> [matcher] --batch--> [score] --batch--> [emit] -----+
-//!   decode               one Aho-Corasick     dedicated         produce,   |
-//!   canonical /          pass over all        thread, Scorer    ack, then  +--> dead-letter topic
-//!   twitter-v1           brands' terms        trait, batches    store offset     (reason headers)
-//!        |                                                                      |
+//!   decode               one Aho-Corasick     dedicated         build,     |
+//!   canonical /          pass over all        thread, Scorer    produce,   +--> dead-letter topic
+//!   twitter-v1           brands' terms        trait, batches    ack, then        (reason headers)
+//!        |                                                      store offset    |
 //!        +--------------- rejected records go straight to emit ----------------+
 //!
-//!  [telemetry] /metrics /healthz /readyz, Kafka statistics (lag)
+//!  [alert] scored topic -> per-brand windows -> alerts topic, Prometheus, Alertmanager
+//!  [telemetry] /metrics /healthz /readyz /live, Kafka statistics (lag)
 //! ```
 //!
-//! - [`mention`]: the data types, `Mention -> MatchedMention -> ScoredMention`.
-//! - [`config`]: typed TOML config, validated before anything connects.
+//! Foundations, which import no stage:
+//! - [`record`]: what passes between stages (`Ingested -> Matched -> Outbound`, each with its
+//!   [`record::Origin`]), dead letters and why ([`record::DecodeError`]), partition/offset
+//!   identity and the offset tracker ([`record::offsets`]), and alert events.
+//! - [`mention`]: the mention types, `Mention -> MatchedMention -> ScoredMention`.
+//! - [`config`]: typed TOML config, validated before anything connects (with [`rules`]).
+//! - [`rules`]: the brand rule language: tokens ([`rules::normalize`]) and queries
+//!   ([`rules::query`]).
+//! - [`kafka`]: librdkafka client settings (passthrough, secrets, redaction).
+//! - [`telemetry`]: the metrics registry, the HTTP endpoints and the live page.
+//! - [`shutdown`]: SIGINT/SIGTERM; [`preflight`]: start-up checks.
+//!
+//! Stages, each importing only foundations:
 //! - [`ingest`]: decoding canonical JSON and Twitter v1.1 JSON; [`ingest::kafka`] is the
 //!   consumer-group member.
-//! - [`matcher`]: brand rules compiled into one automaton.
+//! - [`matcher`]: brand rules compiled into one automaton; [`matcher::stage`] its shell;
+//!   [`matcher::reload`] live rule reloads.
 //! - [`score`]: the [`score::Scorer`] trait, the transformer scorer (multilingual-e5-small and a
 //!   sentiment head on ONNX Runtime or rust-bert), the lexicon scorer (baseline and overload
-//!   fallback), language detection, the text cache and the scoring thread.
-//! - [`eval`]: accuracy and macro-F1 of a scorer on labelled data (`brandpulse eval`).
-//! - [`emit`]: output records, the producer, the dead-letter topic and the offset tracker
-//!   that makes delivery at-least-once.
-//! - [`telemetry`]: the metrics registry and the HTTP endpoints.
-//! - [`pipeline`]: wires the stages with bounded channels; [`shutdown`]: SIGINT/SIGTERM drain.
-//! - [`offline`]: `process` and `score` over stdin/stdout, with the same stages.
-//! - [`demo`]: an in-process broker and a sample stream.
+//!   fallback), language detection, per-brand spans, the text cache and the scoring thread
+//!   ([`score::stage`]).
+//! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, and
+//!   at-least-once offset storage ([`emit::kafka`]).
+//! - [`alert`]: spike detection per brand on the scored topic ([`alert::stage`]).
+//!
+//! Around them: [`pipeline`] (wiring and drain), [`offline`] (`process` and `score` over
+//! stdin/stdout with the same stage cores), [`eval`] (accuracy and macro-F1 of a scorer,
+//! `brandpulse eval`), [`demo`] (an in-process broker and a sample stream).
+//! `tests/module_graph.rs` fails on any import cycle between modules, at every level.
 //!
 //! # Delivery
 //!
@@ -56,6 +72,8 @@ pub mod mention;
 pub mod offline;
 pub mod pipeline;
 pub mod preflight;
+pub mod record;
+pub mod rules;
 pub mod score;
 pub mod shutdown;
 pub mod telemetry;

@@ -12,8 +12,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use brandpulse::config::{Config, ConfigError, ScorerKind, ScoringConfig};
-use brandpulse::ingest::{Decoder, InputFormat};
+use brandpulse::ingest::Decoder;
 use brandpulse::matcher::Matcher;
+use brandpulse::record::InputFormat;
 use brandpulse::score::onnx::Precision;
 use brandpulse::score::stage::ScoreStage;
 use brandpulse::score::Scorer;
@@ -403,13 +404,14 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 dispersion,
                 ..Default::default()
             };
-            let report =
-                brandpulse::alert::replay::evaluate(&replay, &alert.detector()).map_err(|e| {
-                    ConfigError::Invalid {
-                        field: "alert-eval".into(),
-                        reason: e.to_string(),
-                    }
-                })?;
+            let report = brandpulse::alert::replay::evaluate(
+                &replay,
+                &brandpulse::alert::detector::DetectorConfig::from(&alert),
+            )
+            .map_err(|e| ConfigError::Invalid {
+                field: "alert-eval".into(),
+                reason: e.to_string(),
+            })?;
             println!("{}", report.render());
             Ok(ExitCode::SUCCESS)
         }

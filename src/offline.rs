@@ -7,9 +7,11 @@ use std::io::{BufRead, Write};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{DecodeError, Decoder};
+use crate::emit::scored_records;
+use crate::ingest::Decoder;
 use crate::matcher::Matcher;
 use crate::mention::{MatchedMention, Mention, SentimentLabel};
+use crate::record::DecodeError;
 use crate::score::stage::ScoreStage;
 use crate::score::ScoreError;
 
@@ -205,9 +207,11 @@ fn flush(
         return Ok(0);
     }
     let matched: Vec<&MatchedMention> = batch.iter().collect();
+    let scores = stage.scores(&matched, false)?;
+    let now = Utc::now();
     let mut n = 0;
-    for records in stage.records(&matched, false, Utc::now())? {
-        for rec in records {
+    for (mention, scores) in matched.iter().zip(scores) {
+        for rec in scored_records(mention, &scores, now) {
             serde_json::to_writer(&mut *out, &rec)?;
             out.write_all(b"\n")?;
             n += 1;

@@ -1,4 +1,5 @@
-//! Wires the stages together with bounded channels and runs them until shutdown.
+//! Wires the stages together with bounded channels and runs them until shutdown. The types
+//! that flow between them are in [`crate::record`]; each stage's shell is in its own folder.
 //!
 //! ```text
 //! ingest task --Vec<Ingested>--> match task --Vec<Matched>--> score thread --Vec<Outbound>--> emit task
@@ -10,78 +11,23 @@
 //! acknowledgements; then the stored offsets are committed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::producer::FutureProducer;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::emit::kafka::Emitter;
-use crate::emit::offsets::{OffsetTracker, TopicPartition};
-use crate::emit::DeadLetter;
+use crate::emit::kafka::{create_producer, Emitter};
 use crate::ingest::kafka::{self as ingest_kafka, IngestContext, IngestSettings};
-use crate::ingest::{Decoder, InputFormat};
+use crate::ingest::Decoder;
 use crate::matcher::reload::{self, Rules};
 use crate::matcher::Matcher;
-use crate::mention::{MatchedMention, Mention, ScoredMention};
+use crate::record::offsets::{Offsets, SharedTracker};
 use crate::score::stage::{self, ScoreStage};
 use crate::score::Scorer;
 use crate::shutdown::Shutdown;
 use crate::telemetry::http::Health;
 use crate::telemetry::Metrics;
-
-/// Where a consumed record came from.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    /// Input topic and partition.
-    pub tp: TopicPartition,
-    /// Offset in the partition.
-    pub offset: i64,
-    /// When it was consumed.
-    pub consumed_at: Instant,
-    /// The format it was decoded as.
-    pub format: InputFormat,
-}
-
-/// Ingest -> matcher.
-#[derive(Debug)]
-pub struct Ingested {
-    /// Where from.
-    pub origin: Origin,
-    /// The mention, or why it was rejected.
-    pub result: Result<Mention, DeadLetter>,
-}
-
-/// Matcher -> score. `Ok(None)`: decoded but matched no brand.
-#[derive(Debug)]
-pub struct Matched {
-    /// Where from.
-    pub origin: Origin,
-    /// The matched mention, no match, or why it was rejected.
-    pub result: Result<Option<MatchedMention>, DeadLetter>,
-}
-
-/// What the emitter must do for one consumed record.
-#[derive(Debug)]
-pub enum Outputs {
-    /// Nothing to produce: store the offset once earlier records are done.
-    None,
-    /// One scored mention per matched brand.
-    Scored(Vec<ScoredMention>),
-    /// Send the record to the dead-letter topic.
-    Dead(DeadLetter),
-}
-
-/// Score -> emit.
-#[derive(Debug)]
-pub struct Outbound {
-    /// Where from.
-    pub origin: Origin,
-    /// What to produce.
-    pub outputs: Outputs,
-}
 
 /// Errors of running the pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -109,91 +55,6 @@ pub enum PipelineError {
     /// The drain did not finish within `pipeline.drain_timeout`.
     #[error("drain did not finish within {0:?}; in-flight records will be re-consumed")]
     DrainTimeout(std::time::Duration),
-}
-
-/// Matches one batch: the matcher stage's synchronous core.
-pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -> Vec<Matched> {
-    let started = Instant::now();
-    let mut scratch = crate::matcher::Scratch::default();
-    let mut unmatched = 0;
-    let out = batch
-        .into_iter()
-        .map(|i| Matched {
-            origin: i.origin,
-            result: i.result.map(|mention| {
-                let matches = matcher.matches_with(&mention, &mut scratch);
-                if matches.is_empty() {
-                    unmatched += 1;
-                    None
-                } else {
-                    Some(MatchedMention { mention, matches })
-                }
-            }),
-        })
-        .collect();
-    metrics.unmatched.inc_by(unmatched);
-    metrics
-        .stage_latency
-        .with_label_values(&["match"])
-        .observe(started.elapsed().as_secs_f64());
-    out
-}
-
-async fn run_matcher(
-    rules: Arc<Rules>,
-    mut rx: mpsc::Receiver<Vec<Ingested>>,
-    tx: mpsc::Sender<Vec<Matched>>,
-    metrics: Metrics,
-) {
-    while let Some(batch) = rx.recv().await {
-        // One rule set per batch: a reload takes effect between batches.
-        let matcher = rules.current();
-        // Matching is a few microseconds per mention: cheap enough for an async worker.
-        let out = match_batch(&matcher, batch, &metrics);
-        if tx.send(out).await.is_err() {
-            break;
-        }
-    }
-}
-
-/// Creates the producer used for outputs: idempotent, acks from all replicas (see
-/// [`crate::kafka`]).
-///
-/// # Errors
-/// [`crate::emit::EmitError::CreateProducer`] when librdkafka rejects a property.
-pub fn create_producer(
-    config: &Config,
-    metrics: &Metrics,
-) -> Result<FutureProducer<OutputContext>, crate::emit::EmitError> {
-    let c = crate::kafka::client_config(config, crate::kafka::Client::Producer)
-        .map_err(crate::emit::EmitError::Config)?;
-    c.create_with_context(OutputContext {
-        metrics: metrics.clone(),
-        throttle: Default::default(),
-    })
-    .map_err(|e| {
-        crate::emit::EmitError::CreateProducer(crate::kafka::redact(config, &e.to_string()))
-    })
-}
-
-/// Producer callbacks: errors are counted, and logged at most once per interval.
-pub struct OutputContext {
-    metrics: Metrics,
-    throttle: crate::telemetry::throttle::Throttle,
-}
-
-impl rdkafka::client::ClientContext for OutputContext {
-    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
-        crate::telemetry::kafka_log(&self.throttle, "producer", level, fac, log_message);
-    }
-
-    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        self.metrics
-            .kafka_errors
-            .with_label_values(&["producer"])
-            .inc();
-        crate::telemetry::kafka_error(&self.throttle, "producer", &error, reason);
-    }
 }
 
 /// Runs the whole pipeline until `shutdown` fires, then drains. The rules are fixed; see
@@ -232,7 +93,7 @@ pub async fn run_reloadable(
         scorer = %scorer.info().name,
         "rules compiled"
     );
-    let tracker = Arc::new(Mutex::new(OffsetTracker::new()));
+    let tracker = SharedTracker::default();
     let consumer = Arc::new(ingest_kafka::create_consumer(
         config,
         IngestContext::new(metrics.clone(), health.clone(), tracker.clone()),
@@ -277,7 +138,12 @@ pub async fn run_reloadable(
             drain_signal.clone(),
         ));
     }
-    let matcher_task = tokio::spawn(run_matcher(rules, ingest_rx, match_tx, metrics.clone()));
+    let matcher_task = tokio::spawn(crate::matcher::stage::run(
+        rules,
+        ingest_rx,
+        match_tx,
+        metrics.clone(),
+    ));
     let mut score_stage = ScoreStage::new(scorer, config.scoring.cache_entries);
     if config.scoring.fallback_backlog > 0
         && config.scoring.scorer != crate::config::ScorerKind::Lexicon
@@ -298,8 +164,7 @@ pub async fn run_reloadable(
     })?;
     let emitter = Emitter::new(
         producer.clone(),
-        consumer.clone(),
-        tracker,
+        Offsets::new(tracker, consumer.clone()),
         metrics.clone(),
         config.output.topic.clone(),
         config.output.dead_letter_topic.clone(),

@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use brandpulse::config::{BrandConfig, MatchingConfig, TopicConfig};
-use brandpulse::matcher::query::{self, Doc};
 use brandpulse::matcher::{topic_query, Matcher};
 use brandpulse::mention::{Author, Mention, Reference};
+use brandpulse::rules::query::{self, Doc};
 use chrono::Utc;
 use proptest::prelude::*;
 

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::detector::{AlertState, BrandState, DetectorConfig, Kind, Severity, Transition};
+use super::detector::{BrandState, DetectorConfig, Transition};
 use crate::config::AlertConfig;
+use crate::record::alert::{AlertEvent, AlertState, Example, Kind, Severity};
 
 /// What the alert stage reads of a scored mention.
 #[derive(Debug, Clone, Deserialize)]
@@ -34,17 +35,6 @@ pub struct ScoredInput {
 pub struct SentimentInput {
     /// `positive`, `neutral` or `negative`.
     pub label: String,
-}
-
-/// An example mention carried by an alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Example {
-    /// Mention id.
-    pub mention_id: String,
-    /// Text (at most 280 characters).
-    pub text: String,
-    /// Potential reach.
-    pub reach: u64,
 }
 
 /// One window's counts and top examples.
@@ -88,39 +78,6 @@ pub struct Checkpoint {
     pub recent: VecDeque<(i64, WindowAcc)>,
 }
 
-/// An alert event, as written to the alerts topic (keyed by brand).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertEvent {
-    /// Format version.
-    pub schema_version: u32,
-    /// Stable id of the alert: `brand:kind:start (unix seconds)`.
-    pub id: String,
-    /// Brand id.
-    pub brand: String,
-    /// `volume` or `negative`.
-    pub kind: Kind,
-    /// `firing` (new, or escalated severity) or `resolved`.
-    pub state: AlertState,
-    /// `warning` or `critical`.
-    pub severity: Severity,
-    /// The window this event is about.
-    pub window_start: DateTime<Utc>,
-    /// Its end.
-    pub window_end: DateTime<Utc>,
-    /// When the spike started (first significant window).
-    pub started_at: DateTime<Utc>,
-    /// When it was over (resolved events only).
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Volume: mentions in the window; negative: negative mentions.
-    pub observed: u64,
-    /// What the baseline expected.
-    pub expected: f64,
-    /// Smallest tail probability while active.
-    pub p_value: f64,
-    /// Highest-reach mentions of the spike (negative ones for `negative`).
-    pub examples: Vec<Example>,
-}
-
 /// Counts of one [`AlertCore::close`] call, and what to publish.
 #[derive(Debug, Default)]
 pub struct Closed {
@@ -159,7 +116,7 @@ impl AlertCore {
     /// A core for `config`.
     pub fn new(config: &AlertConfig) -> Self {
         Self {
-            det: config.detector(),
+            det: DetectorConfig::from(config),
             window_ms: config.window.as_millis() as i64,
             lateness_ms: config.lateness.as_millis() as i64,
             examples: config.examples,

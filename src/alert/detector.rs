@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use statrs::function::beta::beta_reg;
 use statrs::function::gamma::gamma_lr;
 
+use crate::config::AlertConfig;
+use crate::record::alert::{AlertState, Kind, Severity};
+
 /// Detector settings, validated by the config (`[alert]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectorConfig {
@@ -40,6 +43,26 @@ pub struct DetectorConfig {
     pub baseline_error: f64,
 }
 
+/// The detector's settings of the `[alert]` section.
+impl From<&AlertConfig> for DetectorConfig {
+    fn from(c: &AlertConfig) -> Self {
+        DetectorConfig {
+            windows_per_hour: 3600.0 / c.window.as_secs_f64(),
+            warmup_windows: c.warmup_windows,
+            min_count: c.min_count,
+            min_ratio: c.min_ratio,
+            p_value: c.p_value,
+            critical_p_value: c.critical_p_value,
+            persistence_k: c.persistence_k,
+            persistence_n: c.persistence_n,
+            cooldown_windows: c.cooldown_windows,
+            span_windows: c.span_windows,
+            long_span_windows: c.long_span_windows,
+            baseline_error: c.baseline_error,
+        }
+    }
+}
+
 impl Default for DetectorConfig {
     fn default() -> Self {
         Self {
@@ -55,49 +78,6 @@ impl Default for DetectorConfig {
             span_windows: 10,
             long_span_windows: 30,
             baseline_error: 0.1,
-        }
-    }
-}
-
-/// What an alert is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// More mentions than the seasonal baseline expects.
-    Volume,
-    /// A larger share of negative mentions than the baseline share.
-    Negative,
-}
-
-impl Kind {
-    /// Both kinds.
-    pub const ALL: [Kind; 2] = [Kind::Volume, Kind::Negative];
-
-    /// Label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Volume => "volume",
-            Kind::Negative => "negative",
-        }
-    }
-}
-
-/// How unlikely the alert's worst window was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// p below `p_value`.
-    Warning,
-    /// p below `critical_p_value`.
-    Critical,
-}
-
-impl Severity {
-    /// Label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
         }
     }
 }
@@ -142,16 +122,6 @@ pub struct Transition {
     pub p_value: f64,
     /// The transition window's evaluation.
     pub evaluation: Evaluation,
-}
-
-/// Alert states in events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertState {
-    /// Started, or its severity went up.
-    Firing,
-    /// Over.
-    Resolved,
 }
 
 /// An exponentially weighted mean and variance that starts as a plain running mean.

@@ -16,7 +16,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use statrs::function::gamma::ln_gamma;
 
-use super::detector::{binomial_tail, count_tail, AlertState, BrandState, DetectorConfig, Kind};
+use super::detector::{binomial_tail, count_tail, BrandState, DetectorConfig};
+use crate::record::alert::{AlertState, Kind};
 
 /// Monday 2024-01-01 00:00 UTC, in minutes since the Unix epoch.
 const START_MINUTE: i64 = 1_704_067_200 / 60;

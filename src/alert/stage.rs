@@ -20,9 +20,9 @@ use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::core::{AlertCore, AlertEvent, Checkpoint, Closed, ScoredInput, Skip};
-use super::detector::AlertState;
+use super::core::{AlertCore, Checkpoint, Closed, ScoredInput, Skip};
 use crate::config::Config;
+use crate::record::alert::{AlertEvent, AlertState};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 

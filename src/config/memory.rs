@@ -9,8 +9,8 @@
 //! [`ACTIVATION_PER_TOKEN_PER_POSITION`] x `max_tokens`: measured 338 MB for 32 x 128 tokens and
 //! 720 MB for 8 x 512). Everything else is bounded by a setting.
 
+use super::Precision;
 use super::{Backend, Config, ConfigError, ScorerKind};
-use crate::score::onnx::Precision;
 
 const MIB: u64 = 1 << 20;
 
@@ -34,6 +34,10 @@ pub const MAX_RECORD: u64 = MIB;
 pub const BATCH_EXPANSION: u64 = 3;
 /// The alert stage's state and buffers (not measured; per-brand state is a few KB).
 pub const ALERT_STAGE: u64 = 32 * MIB;
+/// Upper bound of the memory one entry of the score stage's sentiment cache takes: the key
+/// twice (map and queue), the cached value (sentiment, flags, the language code's heap
+/// string) and the hash map's slot overhead. `score::stage`'s tests check it.
+pub const CACHE_ENTRY_BYTES: usize = 128;
 /// librdkafka's bookkeeping per produced record awaiting acknowledgement.
 pub const PER_IN_FLIGHT_RECORD: u64 = 256;
 
@@ -105,11 +109,10 @@ impl Estimate {
         parts.push(Part {
             what: "sentiment cache",
             field: "scoring.cache_entries",
-            bytes: sc.cache_entries as u64 * crate::score::stage::CACHE_ENTRY_BYTES as u64,
+            bytes: sc.cache_entries as u64 * CACHE_ENTRY_BYTES as u64,
             how: format!(
                 "{} entries x {} B (keys are digests: no text stored)",
-                sc.cache_entries,
-                crate::score::stage::CACHE_ENTRY_BYTES
+                sc.cache_entries, CACHE_ENTRY_BYTES
             ),
         });
         // Three channels of `channel_capacity` batches, plus the batch each stage works on.

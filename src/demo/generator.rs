@@ -1165,8 +1165,9 @@ static LANGS: [Phrases; 7] = [
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::ingest::{Decoder, InputFormat};
+    use crate::ingest::Decoder;
     use crate::matcher::Matcher;
+    use crate::record::InputFormat;
     use chrono::TimeDelta;
     use std::collections::{BTreeSet, HashMap};
 

@@ -5,23 +5,61 @@
 //! the broker refuses is cut down until it fits, so one poison record never stalls a partition.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
-use rdkafka::consumer::Consumer;
 use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use tokio::sync::mpsc;
 
 use super::failure::{self, Cut, FailureKind};
-use super::offsets::{OffsetTracker, TopicPartition};
-use super::{dead_letter_record, encode_scored, EmitError, Rejected};
-use crate::ingest::kafka::IngestConsumer;
-use crate::pipeline::{Origin, Outbound, OutputContext, Outputs};
+use super::{dead_letter_record, encode_scored, scored_records, EmitError, Rejected};
+use crate::config::Config;
+use crate::mention::ScoredMention;
+use crate::record::offsets::Offsets;
+use crate::record::{Origin, Outbound, Outputs};
 use crate::telemetry::Metrics;
+
+/// Creates the producer used for outputs: idempotent, acks from all replicas (see
+/// [`crate::kafka`]).
+///
+/// # Errors
+/// [`EmitError::CreateProducer`] when librdkafka rejects a property.
+pub fn create_producer(
+    config: &Config,
+    metrics: &Metrics,
+) -> Result<FutureProducer<OutputContext>, EmitError> {
+    let c = crate::kafka::client_config(config, crate::kafka::Client::Producer)
+        .map_err(EmitError::Config)?;
+    c.create_with_context(OutputContext {
+        metrics: metrics.clone(),
+        throttle: Default::default(),
+    })
+    .map_err(|e| EmitError::CreateProducer(crate::kafka::redact(config, &e.to_string())))
+}
+
+/// Producer callbacks: errors are counted, and logged at most once per interval.
+pub struct OutputContext {
+    metrics: Metrics,
+    throttle: crate::telemetry::throttle::Throttle,
+}
+
+impl rdkafka::client::ClientContext for OutputContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::telemetry::kafka_log(&self.throttle, "producer", level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.metrics
+            .kafka_errors
+            .with_label_values(&["producer"])
+            .inc();
+        crate::telemetry::kafka_error(&self.throttle, "producer", &error, reason);
+    }
+}
 
 /// One message to produce, kept so it can be retried.
 struct Pending {
@@ -61,8 +99,7 @@ struct InFlightRecord {
 /// Produces outputs and stores offsets.
 pub struct Emitter {
     producer: FutureProducer<OutputContext>,
-    consumer: Arc<IngestConsumer>,
-    tracker: Arc<Mutex<OffsetTracker>>,
+    offsets: Offsets,
     metrics: Metrics,
     scored_topic: String,
     dead_letter_topic: String,
@@ -75,12 +112,11 @@ pub struct Emitter {
 type Delivery = (Pending, Result<(), rdkafka::error::KafkaError>);
 
 impl Emitter {
-    /// An emitter over an existing producer and the consumer whose offsets it stores.
+    /// An emitter over an existing producer, completing records through `offsets`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         producer: FutureProducer<OutputContext>,
-        consumer: Arc<IngestConsumer>,
-        tracker: Arc<Mutex<OffsetTracker>>,
+        offsets: Offsets,
         metrics: Metrics,
         scored_topic: String,
         dead_letter_topic: String,
@@ -88,10 +124,16 @@ impl Emitter {
         max_in_flight_bytes: usize,
         max_message_bytes: usize,
     ) -> Self {
+        // The emit stage's label values, at zero before the first failure.
+        for kind in FailureKind::LABELS {
+            metrics.produce_errors.with_label_values(&[kind]);
+        }
+        for kind in [FailureKind::MessageTooLarge, FailureKind::InvalidRecord] {
+            metrics.dead_letters.with_label_values(&[kind.reason()]);
+        }
         Self {
             producer,
-            consumer,
-            tracker,
+            offsets,
             metrics,
             scored_topic,
             dead_letter_topic,
@@ -126,14 +168,23 @@ impl Emitter {
                         continue;
                     };
                     let started = std::time::Instant::now();
-                    self.metrics.live.record_scored(batch.iter().flat_map(|o| match &o.outputs {
-                        Outputs::Scored(list) => list.as_slice(),
-                        _ => &[],
-                    }));
-                    for outbound in batch {
+                    let batch: Vec<(Outbound, Vec<ScoredMention>)> = batch
+                        .into_iter()
+                        .map(|o| {
+                            let scored = match &o.outputs {
+                                Outputs::Scored { mention, scores, scored_at } => {
+                                    scored_records(mention, scores, *scored_at)
+                                }
+                                _ => Vec::new(),
+                            };
+                            (o, scored)
+                        })
+                        .collect();
+                    self.metrics.live.record_scored(batch.iter().flat_map(|(_, s)| s.iter()));
+                    for (outbound, scored) in batch {
                         let id = next_id;
                         next_id += 1;
-                        let pending = self.to_pending(id, &outbound)?;
+                        let pending = self.to_pending(id, &outbound, &scored)?;
                         if pending.is_empty() {
                             self.complete(&outbound.origin);
                             continue;
@@ -189,13 +240,18 @@ impl Emitter {
         Ok(())
     }
 
-    /// Builds the messages of one consumed record.
-    fn to_pending(&self, id: u64, outbound: &Outbound) -> Result<Vec<Pending>, EmitError> {
+    /// Builds the messages of one consumed record (`scored`: its scored mentions, if any).
+    fn to_pending(
+        &self,
+        id: u64,
+        outbound: &Outbound,
+        scored: &[ScoredMention],
+    ) -> Result<Vec<Pending>, EmitError> {
         Ok(match &outbound.outputs {
             Outputs::None => Vec::new(),
-            Outputs::Scored(list) => {
-                let mut v = Vec::with_capacity(list.len());
-                for s in list {
+            Outputs::Scored { .. } => {
+                let mut v = Vec::with_capacity(scored.len());
+                for s in scored {
                     v.push(Pending {
                         record: id,
                         dead_letter: None,
@@ -362,27 +418,15 @@ impl Emitter {
         self.metrics
             .end_to_end_latency
             .observe(origin.consumed_at.elapsed().as_secs_f64());
-        let (advanced, in_flight) = match self.tracker.lock() {
-            Ok(mut t) => (t.complete(&origin.tp, origin.offset), t.in_flight()),
-            Err(poisoned) => {
-                let mut t = poisoned.into_inner();
-                (t.complete(&origin.tp, origin.offset), t.in_flight())
-            }
-        };
-        self.metrics.in_flight.set(in_flight as i64);
-        if let Some(offset) = advanced {
-            store_offset(&self.consumer, &origin.tp, offset, &self.metrics);
+        let done = self.offsets.complete(&origin.tp, origin.offset);
+        self.metrics.in_flight.set(done.in_flight as i64);
+        match done.stored {
+            None => {}
+            Some((_, Ok(()))) => self.metrics.offsets_stored.inc(),
+            // The partition was revoked meanwhile: its new owner re-reads from the last commit.
+            Some((offset, Err(error))) => tracing::debug!(topic = %origin.tp.0,
+                partition = origin.tp.1, offset, %error,
+                "offset not stored (partition no longer assigned)"),
         }
-    }
-}
-
-fn store_offset(consumer: &IngestConsumer, tp: &TopicPartition, offset: i64, metrics: &Metrics) {
-    // librdkafka stores offset + 1 (the next to read); commits happen in the background and
-    // at shutdown.
-    match consumer.store_offset(&tp.0, tp.1, offset) {
-        Ok(()) => metrics.offsets_stored.inc(),
-        // The partition was revoked meanwhile: its new owner re-reads from the last commit.
-        Err(e) => tracing::debug!(topic = %tp.0, partition = tp.1, offset, error = %e,
-            "offset not stored (partition no longer assigned)"),
     }
 }

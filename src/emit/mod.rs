@@ -3,17 +3,17 @@
 //!
 //! The synchronous core builds and encodes records ([`scored_records`], [`encode_scored`],
 //! [`dead_letter_headers`]); [`kafka::Emitter`] produces them, waits for acknowledgements and
-//! only then lets the [`offsets::OffsetTracker`] store the consumed offset.
+//! only then completes the consumed record through its [`Offsets`](crate::record::offsets::Offsets)
+//! handle, which stores the offset.
 
 pub mod failure;
 pub mod kafka;
-pub mod offsets;
 
 use chrono::{DateTime, Utc};
 use rdkafka::message::{Header, OwnedHeaders};
 
-use crate::ingest::DecodeError;
-use crate::mention::{MatchedMention, ScoredMention, ScorerInfo, Sentiment, SCORED_SCHEMA_VERSION};
+use crate::mention::{MatchedMention, ScoredMention, SCORED_SCHEMA_VERSION};
+use crate::record::{BrandScore, DeadLetter};
 
 /// Errors of the emit stage.
 #[derive(Debug, thiserror::Error)]
@@ -30,17 +30,6 @@ pub enum EmitError {
     /// Committing the final offsets failed.
     #[error("committing offsets: {0}")]
     Commit(rdkafka::error::KafkaError),
-}
-
-/// A record that could not be decoded, on its way to the dead-letter topic.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeadLetter {
-    /// The original record key.
-    pub key: Option<Vec<u8>>,
-    /// The original payload, byte for byte.
-    pub payload: Option<Vec<u8>>,
-    /// Why it was rejected.
-    pub error: DecodeError,
 }
 
 /// Header names on dead letters.
@@ -235,42 +224,30 @@ pub fn dead_letter_headers(
     .headers
 }
 
-/// The sentiment of one mention, with the language it was scored in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScoredText {
-    /// The judgement.
-    pub sentiment: Sentiment,
-    /// ISO 639-1 code or `und`.
-    pub lang: String,
-    /// Whether brandpulse detected the language.
-    pub lang_detected: bool,
-    /// Whether the fallback scorer produced it (degraded mode).
-    pub degraded: bool,
-}
-
-/// One output record per brand the mention matched.
+/// The output records of a scored mention: one per matched brand, `scores[i]` being the
+/// sentiment of `matched.matches[i]` (a brand without a score gets no record).
 pub fn scored_records(
     matched: &MatchedMention,
-    scored: &ScoredText,
-    scorer: &ScorerInfo,
+    scores: &[BrandScore],
     processed_at: DateTime<Utc>,
 ) -> Vec<ScoredMention> {
     let m = &matched.mention;
     matched
         .matches
         .iter()
-        .map(|b| ScoredMention {
+        .zip(scores)
+        .map(|(b, s)| ScoredMention {
             schema_version: SCORED_SCHEMA_VERSION,
             mention_id: m.id.clone(),
             brand: b.brand.clone(),
             topics: b.topics.clone(),
             terms: b.terms.clone(),
-            sentiment: scored.sentiment,
-            lang: scored.lang.clone(),
-            lang_detected: scored.lang_detected,
-            scorer: scorer.clone(),
-            degraded: scored.degraded,
-            scored_spans: None,
+            sentiment: s.scored.sentiment,
+            lang: s.scored.lang.clone(),
+            lang_detected: s.scored.lang_detected,
+            scorer: s.scorer.clone(),
+            degraded: s.scored.degraded,
+            scored_spans: s.span.clone(),
             source: m.source.clone(),
             text: m.text.clone(),
             created_at: m.created_at,
@@ -296,7 +273,8 @@ pub fn encode_scored(s: &ScoredMention) -> Result<Vec<u8>, EmitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mention::{Author, BrandMatch, Mention, SentimentLabel};
+    use crate::mention::{Author, BrandMatch, Mention, ScorerInfo, Sentiment, SentimentLabel};
+    use crate::record::{DecodeError, ScoredText};
     use rdkafka::message::Headers;
 
     #[test]
@@ -349,7 +327,12 @@ mod tests {
             name: "lexicon".into(),
             version: "1".into(),
         };
-        let recs = scored_records(&matched, &scored, &info, Utc::now());
+        let whole = BrandScore {
+            scored,
+            scorer: info,
+            span: None,
+        };
+        let recs = scored_records(&matched, &[whole.clone(), whole], Utc::now());
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[1].brand, "globex");
         assert_eq!(recs[0].reach, 42);

@@ -4,7 +4,7 @@
 //! stored offsets in the background (`enable.auto.commit`) and on revocation.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
@@ -17,9 +17,8 @@ use tokio::sync::mpsc;
 
 use super::Decoder;
 use crate::config::Config;
-use crate::emit::offsets::OffsetTracker;
-use crate::emit::DeadLetter;
-use crate::pipeline::{Ingested, Origin};
+use crate::record::offsets::{self, SharedTracker, StoreOffset};
+use crate::record::{DeadLetter, Ingested, Origin, TopicPartition};
 use crate::shutdown::Shutdown;
 use crate::telemetry::http::Health;
 use crate::telemetry::{stats, Metrics};
@@ -47,13 +46,13 @@ pub enum IngestError {
 pub struct IngestContext {
     metrics: Metrics,
     health: Arc<Health>,
-    tracker: Arc<Mutex<OffsetTracker>>,
+    tracker: SharedTracker,
     throttle: crate::telemetry::throttle::Throttle,
 }
 
 impl IngestContext {
     /// A context reporting to `metrics` and `health`, forgetting revoked partitions in `tracker`.
-    pub fn new(metrics: Metrics, health: Arc<Health>, tracker: Arc<Mutex<OffsetTracker>>) -> Self {
+    pub fn new(metrics: Metrics, health: Arc<Health>, tracker: SharedTracker) -> Self {
         Self {
             metrics,
             health,
@@ -84,10 +83,7 @@ impl ClientContext for IngestContext {
 impl ConsumerContext for IngestContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
-            let mut tracker = match self.tracker.lock() {
-                Ok(t) => t,
-                Err(p) => p.into_inner(),
-            };
+            let mut tracker = offsets::lock(&self.tracker);
             for elem in tpl.elements() {
                 tracing::info!(
                     topic = elem.topic(),
@@ -133,6 +129,15 @@ impl ConsumerContext for IngestContext {
 /// The consumer type used by the pipeline.
 pub type IngestConsumer = StreamConsumer<IngestContext>;
 
+/// The emitter stores offsets through this (given to it as an
+/// [`Offsets`](crate::record::offsets::Offsets) handle); it never sees the consumer.
+impl StoreOffset for IngestConsumer {
+    fn store(&self, tp: &TopicPartition, offset: i64) -> Result<(), String> {
+        self.store_offset(&tp.0, tp.1, offset)
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// Creates the consumer and subscribes it to every input topic.
 ///
 /// # Errors
@@ -173,7 +178,7 @@ pub struct IngestSettings {
 pub async fn run(
     consumer: Arc<IngestConsumer>,
     settings: IngestSettings,
-    tracker: Arc<Mutex<OffsetTracker>>,
+    tracker: SharedTracker,
     tx: mpsc::Sender<Vec<Ingested>>,
     metrics: Metrics,
     mut shutdown: Shutdown,
@@ -225,10 +230,7 @@ pub async fn run(
                     payload: msg.payload().map(<[u8]>::to_vec),
                     error,
                 });
-                match tracker.lock() {
-                    Ok(mut t) => t.track(&origin.tp, origin.offset),
-                    Err(p) => p.into_inner().track(&origin.tp, origin.offset),
-                }
+                offsets::lock(&tracker).track(&origin.tp, origin.offset);
                 decode_time += started.elapsed();
                 batch_bytes += msg.payload_len() + msg.key().map_or(0, <[u8]>::len);
                 batch.push(Ingested { origin, result });

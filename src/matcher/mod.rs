@@ -29,9 +29,8 @@
 //! `acme`; `#acme` does unless `matching.keywords_match_hashtags = false`), URLs are never
 //! words (use `site:`), provider-extracted hashtags and handles match too.
 
-pub mod normalize;
-pub mod query;
 pub mod reload;
+pub mod stage;
 
 use std::collections::HashMap;
 
@@ -39,7 +38,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::config::{BrandConfig, MatchingConfig, TopicConfig};
 use crate::mention::{BrandMatch, Mention};
-use query::{Doc, Field, Literal, Node, Options};
+use crate::rules::normalize;
+use crate::rules::query::{self, Doc, Field, Literal, Node, Options};
 
 /// Errors of compiling brand rules.
 #[derive(Debug, thiserror::Error)]

@@ -10,28 +10,9 @@ use ort::value::Tensor;
 
 use super::transformer::{Encoder, TokenBatch};
 use super::ScoreError;
-
-/// Which weights to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Precision {
-    /// int8 dynamic quantization (default): 1.3-1.7x the fp32 speed here, same label as fp32
-    /// on 99% of texts (see models/README.md).
-    #[default]
-    Int8,
-    /// The dequantized fp32 weights.
-    Fp32,
-}
+pub use crate::config::Precision;
 
 impl Precision {
-    /// `int8` or `fp32`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Precision::Int8 => "int8",
-            Precision::Fp32 => "fp32",
-        }
-    }
-
     /// The model file name in the model directory.
     pub fn file_name(self) -> &'static str {
         match self {

@@ -24,8 +24,8 @@
 
 use std::ops::Range;
 
-use crate::matcher::normalize::{normalize_term, token_stream};
 use crate::mention::BrandMatch;
+use crate::rules::normalize::{normalize_term, token_stream};
 
 /// Words that start a new clause (contrast, comparison, substitution), per language, matched
 /// as whole words on the normalised text. Kept short: a missed clause only means both brands

@@ -5,13 +5,12 @@ use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::mpsc;
 
 use super::{lang, spans, ScoreError, ScoreInput, Scorer};
-use crate::emit::{scored_records, ScoredText};
-use crate::mention::{MatchedMention, Mention, ScoredMention, ScorerInfo, Sentiment};
-use crate::pipeline::{Matched, Outbound, Outputs};
+use crate::mention::{MatchedMention, Mention, ScorerInfo, Sentiment};
+use crate::record::{BrandScore, Matched, Outbound, Outputs, ScoredText};
 use crate::telemetry::{source_bucket, Metrics};
 
 /// One brand of a mention: the unit it is scored on and the spans of that unit's text.
@@ -41,10 +40,9 @@ pub struct SentimentCache {
 /// A cache key: a 128-bit digest of the language and the normalised text.
 pub type CacheKey = u128;
 
-/// Upper bound of the memory one cache entry takes: the key twice (map and queue), the
-/// cached value (sentiment, flags, the language code's heap string) and the hash map's
-/// slot overhead.
-pub const CACHE_ENTRY_BYTES: usize = 128;
+/// Upper bound of the memory one cache entry takes (defined with the rest of the memory
+/// budget; a test here checks the cache keeps it).
+pub use crate::config::memory::CACHE_ENTRY_BYTES;
 
 impl SentimentCache {
     /// A cache of at most `capacity` entries (0 disables it).
@@ -191,19 +189,18 @@ impl ScoreStage {
         self.score_units(&units, degraded)
     }
 
-    /// The output records of matched mentions, one per brand, in order. A mention that names
-    /// several brands gives each brand the sentiment of its own part of the text
-    /// ([`spans::brand_spans`], recorded as `scored_spans`); otherwise every brand gets the
-    /// whole text's.
+    /// The sentiment of each brand of matched mentions: per mention, one [`BrandScore`] per
+    /// matched brand, in order. A mention that names several brands gives each brand the
+    /// sentiment of its own part of the text ([`spans::brand_spans`], recorded as the score's
+    /// `span`); otherwise every brand gets the whole text's.
     ///
     /// # Errors
     /// [`ScoreError`] when the scorer fails on the batch.
-    pub fn records(
+    pub fn scores(
         &mut self,
         batch: &[&MatchedMention],
         degraded: bool,
-        processed_at: DateTime<Utc>,
-    ) -> Result<Vec<Vec<ScoredMention>>, ScoreError> {
+    ) -> Result<Vec<Vec<BrandScore>>, ScoreError> {
         let mut units: Vec<Unit<'_>> = Vec::with_capacity(batch.len());
         // per mention, per brand: (unit index, scored spans)
         let mut plans: Vec<Vec<BrandUnit>> = Vec::with_capacity(batch.len());
@@ -236,26 +233,21 @@ impl ScoreStage {
             plans.push(plan);
         }
         let scored = self.score_units(&units, degraded)?;
-        let mut out = Vec::with_capacity(batch.len());
-        for (mm, plan) in batch.iter().zip(plans) {
-            let Some(first) = plan.first().and_then(|(u, _)| scored.get(*u)) else {
-                out.push(Vec::new());
-                continue;
-            };
-            let mut records = scored_records(mm, first, self.info_of(first), processed_at);
-            for (rec, (u, offsets)) in records.iter_mut().zip(plan) {
-                if let Some(s) = scored.get(u) {
-                    rec.sentiment = s.sentiment;
-                    rec.lang.clone_from(&s.lang);
-                    rec.lang_detected = s.lang_detected;
-                    rec.degraded = s.degraded;
-                    rec.scorer = self.info_of(s).clone();
-                }
-                rec.scored_spans = offsets;
-            }
-            out.push(records);
-        }
-        Ok(out)
+        Ok(plans
+            .into_iter()
+            .map(|plan| {
+                plan.into_iter()
+                    .filter_map(|(u, span)| {
+                        let s = scored.get(u)?;
+                        Some(BrandScore {
+                            scored: s.clone(),
+                            scorer: self.info_of(s).clone(),
+                            span,
+                        })
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// Scores units (texts of mentions), one result per unit, in order; see [`Self::score_with`].
@@ -357,8 +349,8 @@ impl ScoreStage {
             })
             .collect();
         let hits_before = self.cache_hits;
-        let now = Utc::now();
-        let scored = self.records(&to_score, degraded, now)?;
+        let scored = self.scores(&to_score, degraded)?;
+        let scored_at = Utc::now();
         metrics
             .score_cache_hits
             .inc_by(self.cache_hits - hits_before);
@@ -371,13 +363,17 @@ impl ScoreStage {
             let outputs = match m.result {
                 Err(dl) => Outputs::Dead(dl),
                 Ok(None) => Outputs::None,
-                Ok(Some(_)) => match scored.next() {
-                    Some(records) if !records.is_empty() => {
-                        if records.iter().any(|r| r.degraded) {
+                Ok(Some(mention)) => match scored.next() {
+                    Some(scores) if !scores.is_empty() => {
+                        if scores.iter().any(|s| s.scored.degraded) {
                             metrics.score_degraded.inc();
                         }
-                        count(&records, metrics);
-                        Outputs::Scored(records)
+                        count(&mention, &scores, metrics);
+                        Outputs::Scored {
+                            mention: Box::new(mention),
+                            scores,
+                            scored_at,
+                        }
                     }
                     _ => Outputs::None,
                 },
@@ -395,26 +391,25 @@ impl ScoreStage {
     }
 }
 
-fn count(records: &[crate::mention::ScoredMention], metrics: &Metrics) {
-    for r in records {
-        let lang = lang::bucket(if r.lang == "und" { None } else { Some(&r.lang) });
+/// Per-brand series: mentions by label, source and language; sentiment; reach.
+fn count(mention: &MatchedMention, scores: &[BrandScore], metrics: &Metrics) {
+    let source = source_bucket(&mention.mention.source);
+    let reach = mention.mention.reach();
+    for (b, s) in mention.matches.iter().zip(scores) {
+        let s = &s.scored;
+        let lang = lang::bucket(if s.lang == "und" { None } else { Some(&s.lang) });
         metrics
             .brand_mentions
-            .with_label_values(&[
-                &r.brand,
-                r.sentiment.label.as_str(),
-                source_bucket(&r.source),
-                lang,
-            ])
+            .with_label_values(&[&b.brand, s.sentiment.label.as_str(), source, lang])
             .inc();
         metrics
             .brand_sentiment
-            .with_label_values(&[&r.brand])
-            .observe(f64::from(r.sentiment.score));
+            .with_label_values(&[&b.brand])
+            .observe(f64::from(s.sentiment.score));
         metrics
             .brand_reach
-            .with_label_values(&[&r.brand])
-            .inc_by(r.reach);
+            .with_label_values(&[&b.brand])
+            .inc_by(reach);
     }
 }
 

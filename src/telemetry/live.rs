@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::alert::core::AlertEvent;
 use crate::mention::{ScoredMention, SentimentLabel};
+use crate::record::alert::AlertEvent;
 
 /// Longest text kept for a recent mention, in characters.
 pub const TEXT_CHARS: usize = 280;

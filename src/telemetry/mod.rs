@@ -367,17 +367,8 @@ impl Metrics {
         registry.register(Box::new(m.offsets_stored.clone()))?;
         registry.register(Box::new(m.kafka_errors.clone()))?;
         registry.register(Box::new(m.up.clone()))?;
-        for reason in crate::ingest::DecodeError::REASONS {
+        for reason in crate::record::DecodeError::REASONS {
             m.dead_letters.with_label_values(&[reason]);
-        }
-        for kind in crate::emit::failure::FailureKind::LABELS {
-            m.produce_errors.with_label_values(&[kind]);
-        }
-        for kind in [
-            crate::emit::failure::FailureKind::MessageTooLarge,
-            crate::emit::failure::FailureKind::InvalidRecord,
-        ] {
-            m.dead_letters.with_label_values(&[kind.reason()]);
         }
         for output in ["scored", "dead_letter"] {
             m.produced.with_label_values(&[output]);

@@ -1,9 +1,10 @@
 //! The brand rule query language (Brandwatch / Talkwalker style): parser, AST and a naive
 //! reference evaluator.
 //!
-//! This is a synchronous core, not yet wired into [`Matcher`](super::Matcher) or the config.
-//! [`eval`] is the executable specification that the one-pass Aho-Corasick matcher will be
-//! tested against; [`literals`] lists what that matcher's prefilter has to look for.
+//! The config validates every query with [`parse`] before anything connects; the one-pass
+//! [`Matcher`](crate::matcher::Matcher) compiles them. [`eval`] is the executable
+//! specification that matcher is tested against (`tests/matcher_props.rs`); [`literals`] lists
+//! what its prefilter has to look for.
 //!
 //! # Grammar
 //!

@@ -5,12 +5,73 @@
 //! stored only when it and every earlier offset of its partition are complete, so the
 //! tracker keeps, per partition, the in-flight offsets in consumption order and reports the
 //! highest offset below which everything is done.
+//!
+//! The ingest stage tracks each record as it consumes it (and forgets revoked partitions);
+//! the emit stage completes it through an [`Offsets`] handle, which stores the offset with
+//! whatever [`StoreOffset`] it was given (the consumer, in the pipeline), so the emitter
+//! never sees the consumer.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A topic-partition.
 pub type TopicPartition = (Arc<str>, i32);
+
+/// Stores a consumed offset for commit. The pipeline's consumer implements it.
+pub trait StoreOffset: Send + Sync {
+    /// Stores `offset` of `tp`: librdkafka commits `offset + 1`, the next offset to read.
+    ///
+    /// # Errors
+    /// Why it was not stored, for example because the partition is no longer assigned.
+    fn store(&self, tp: &TopicPartition, offset: i64) -> Result<(), String>;
+}
+
+/// The tracker shared by the stage that consumes and the stage that completes records.
+pub type SharedTracker = Arc<Mutex<OffsetTracker>>;
+
+/// Locks a shared tracker; a panic elsewhere while it was held leaves it usable.
+pub fn lock(tracker: &Mutex<OffsetTracker>) -> MutexGuard<'_, OffsetTracker> {
+    tracker
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What completing a record did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    /// Records still in flight afterwards.
+    pub in_flight: usize,
+    /// `Some` when the storable offset advanced: the offset, and whether storing it worked.
+    pub stored: Option<(i64, Result<(), String>)>,
+}
+
+/// The emitter's handle on offsets: completes records in the tracker and stores the offsets
+/// that become storable.
+#[derive(Clone)]
+pub struct Offsets {
+    tracker: SharedTracker,
+    store: Arc<dyn StoreOffset>,
+}
+
+impl Offsets {
+    /// A handle over `tracker` that stores offsets with `store`.
+    pub fn new(tracker: SharedTracker, store: Arc<dyn StoreOffset>) -> Self {
+        Self { tracker, store }
+    }
+
+    /// Marks `offset` of `tp` complete, and stores the partition's storable offset when it
+    /// advanced.
+    pub fn complete(&self, tp: &TopicPartition, offset: i64) -> Completed {
+        let (advanced, in_flight) = {
+            let mut t = lock(&self.tracker);
+            (t.complete(tp, offset), t.in_flight())
+        };
+        Completed {
+            in_flight,
+            stored: advanced.map(|o| (o, self.store.store(tp, o))),
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 struct PartitionState {
@@ -89,6 +150,38 @@ mod tests {
 
     fn tp(p: i32) -> TopicPartition {
         (Arc::from("t"), p)
+    }
+
+    /// Remembers what it was asked to store; refuses partition 9.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<(i32, i64)>>);
+
+    impl StoreOffset for Recorder {
+        fn store(&self, tp: &TopicPartition, offset: i64) -> Result<(), String> {
+            if tp.1 == 9 {
+                return Err("not assigned".into());
+            }
+            self.0.lock().unwrap().push((tp.1, offset));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_handle_stores_only_what_became_storable() {
+        let tracker: SharedTracker = Arc::default();
+        let store = Arc::new(Recorder::default());
+        let offsets = Offsets::new(tracker.clone(), store.clone());
+        for o in 10..13 {
+            lock(&tracker).track(&tp(0), o);
+        }
+        lock(&tracker).track(&tp(9), 5);
+        let c = offsets.complete(&tp(0), 11);
+        assert_eq!((c.in_flight, c.stored), (4, None));
+        let c = offsets.complete(&tp(0), 10);
+        assert_eq!((c.in_flight, c.stored), (2, Some((11, Ok(())))));
+        let c = offsets.complete(&tp(9), 5);
+        assert_eq!(c.stored, Some((5, Err("not assigned".to_string()))));
+        assert_eq!(*store.0.lock().unwrap(), vec![(0, 11)]);
     }
 
     #[test]

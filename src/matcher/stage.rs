@@ -1,0 +1,59 @@
+//! The matcher stage's async shell: takes ingested batches, matches each against the current
+//! rule set, and sends the matched batches on.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::reload::Rules;
+use super::{Matcher, Scratch};
+use crate::mention::MatchedMention;
+use crate::record::{Ingested, Matched};
+use crate::telemetry::Metrics;
+
+/// Matches one batch: the stage's synchronous core.
+pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -> Vec<Matched> {
+    let started = Instant::now();
+    let mut scratch = Scratch::default();
+    let mut unmatched = 0;
+    let out = batch
+        .into_iter()
+        .map(|i| Matched {
+            origin: i.origin,
+            result: i.result.map(|mention| {
+                let matches = matcher.matches_with(&mention, &mut scratch);
+                if matches.is_empty() {
+                    unmatched += 1;
+                    None
+                } else {
+                    Some(MatchedMention { mention, matches })
+                }
+            }),
+        })
+        .collect();
+    metrics.unmatched.inc_by(unmatched);
+    metrics
+        .stage_latency
+        .with_label_values(&["match"])
+        .observe(started.elapsed().as_secs_f64());
+    out
+}
+
+/// Runs until `rx` closes (upstream drained) or `tx` closes.
+pub async fn run(
+    rules: Arc<Rules>,
+    mut rx: mpsc::Receiver<Vec<Ingested>>,
+    tx: mpsc::Sender<Vec<Matched>>,
+    metrics: Metrics,
+) {
+    while let Some(batch) = rx.recv().await {
+        // One rule set per batch: a reload takes effect between batches.
+        let matcher = rules.current();
+        // Matching is a few microseconds per mention: cheap enough for an async worker.
+        let out = match_batch(&matcher, batch, &metrics);
+        if tx.send(out).await.is_err() {
+            break;
+        }
+    }
+}
