@@ -2,10 +2,10 @@
 //!
 //! Inputs are the demo's sample stream (`benches/data/corpus.rs`) and the Twitter fixtures
 //! under `tests/data/twitter/`. Like aho-corasick's rebar definitions, every benchmark checks
-//! a result count: it is computed once before measuring (and checked against what is known
-//! independently where something is, e.g. the generator's count of malformed records), then
-//! asserted on every iteration, so a benchmark that stops doing the work fails instead of
-//! getting faster.
+//! a result count pinned as a literal (the constants below; also checked against what is
+//! known independently where something is, e.g. the generator's count of malformed records)
+//! before measuring and on every iteration, so a benchmark that stops doing the work fails
+//! instead of getting faster.
 //!
 //! Run: `cargo bench --bench stages -- --warm-up-time 1 --measurement-time 3`
 //! (`cargo test --benches` runs each once). Figures: `benches/RESULTS.md`.
@@ -32,6 +32,20 @@ mod corpus;
 const CORPUS: usize = 2000;
 /// Texts per scorer batch (the demo config's `batch_size` is 128, the default 256).
 const SCORE_BATCH: usize = 256;
+
+// What each stage must produce on the corpus, pinned as literals: a change that makes a stage do
+// less, or different, work fails here instead of getting faster. A deliberate change to the
+// corpus, the demo rules, the lexicon or the language detector updates them.
+/// Canonical payloads of the corpus that decode.
+const DECODED: usize = 1983;
+/// (mentions matching at least one brand, brand matches in all).
+const MATCHED: (usize, usize) = (1689, 1806);
+/// Lexicon labels of the first scorer batch: (negative, neutral, positive).
+const LABELS: [usize; 3] = [78, 84, 94];
+/// Mentions whose language is detected.
+const DETECTED: usize = 1730;
+/// Scored records of the matched mentions, and their encoded bytes.
+const ENCODED: (usize, usize) = (1806, 973_690);
 
 const TWEETS: [&str; 6] = [
     include_str!("../tests/data/twitter/classic.json"),
@@ -83,11 +97,12 @@ fn bench_ingest(c: &mut Criterion, f: &Fixture) {
     let canonical = Decoder::new(InputFormat::Canonical, max);
     let payloads: Vec<&[u8]> = f.payloads.iter().map(Vec::as_slice).collect();
     // The decoder rejects exactly the records the generator broke on purpose.
-    let expected = payloads.len() - f.malformed as usize;
+    let expected = DECODED;
     assert!(
         f.malformed > 0,
         "the corpus should exercise the error paths"
     );
+    assert_eq!(payloads.len() - f.malformed as usize, expected);
     assert_eq!(decoded(&canonical, &payloads), expected);
     group.throughput(Throughput::Elements(payloads.len() as u64));
     group.bench_function("canonical", |b| {
@@ -114,13 +129,14 @@ fn match_counts(matcher: &Matcher, mentions: &[Mention]) -> (usize, usize) {
 }
 
 fn bench_matcher(c: &mut Criterion, f: &Fixture, matcher: &Matcher) {
-    let expected = match_counts(matcher, &f.mentions);
+    let expected = MATCHED;
     // The stream has texts naming no brand, and texts naming two.
     assert!(
         0 < expected.0 && expected.0 < f.mentions.len() && expected.1 > expected.0,
         "matched {expected:?} of {}",
         f.mentions.len()
     );
+    assert_eq!(match_counts(matcher, &f.mentions), expected);
     let mut group = c.benchmark_group("matcher::matches");
     group.throughput(Throughput::Elements(f.mentions.len() as u64));
     group.bench_function("demo-stream", |b| {
@@ -160,11 +176,12 @@ fn bench_score(c: &mut Criterion, matched: &[MatchedMention]) {
             lang: (l != "und").then_some(l.as_str()),
         })
         .collect();
-    let expected = label_counts(&mut scorer, &inputs);
+    let expected = LABELS;
     assert!(
         expected[0] > 0 && expected[2] > 0,
         "labels (neg, neu, pos) {expected:?}"
     );
+    assert_eq!(label_counts(&mut scorer, &inputs), expected);
     let mut group = c.benchmark_group("score::lexicon");
     group.throughput(Throughput::Elements(inputs.len() as u64));
     group.bench_function("batch-256", |b| {
@@ -182,7 +199,8 @@ fn detected(texts: &[&str]) -> usize {
 
 fn bench_lang(c: &mut Criterion, f: &Fixture) {
     let texts: Vec<&str> = f.mentions.iter().map(|m| m.text.as_str()).collect();
-    let expected = detected(&texts);
+    let expected = DETECTED;
+    assert_eq!(detected(&texts), expected);
     // Short texts are left undetected on purpose; most are long enough.
     assert!(
         expected > texts.len() / 2 && expected < texts.len(),
@@ -241,8 +259,8 @@ fn bench_emit(c: &mut Criterion, f: &Fixture, matched: &[MatchedMention]) {
         let back: ScoredMention = serde_json::from_slice(&bytes).expect("output is JSON");
         assert_eq!(&back, r);
     }
-    let expected = encoded_bytes(&records);
-    assert!(expected > 0);
+    assert_eq!((records.len(), encoded_bytes(&records)), ENCODED);
+    let expected = ENCODED.1;
     let mut group = c.benchmark_group("emit::encode_scored");
     group.throughput(Throughput::Elements(records.len() as u64));
     group.bench_function("demo-stream", |b| {

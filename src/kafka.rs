@@ -406,6 +406,41 @@ fn shown<'a>(key: &str, prop: &'a Prop) -> &'a str {
     }
 }
 
+/// Errors of creating a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The client's settings are invalid (the field is named).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// librdkafka refused to create the client (the message has secrets removed).
+    #[error("creating the Kafka {client}: {reason}")]
+    Create {
+        /// [`Client::name`].
+        client: &'static str,
+        /// librdkafka's reason, redacted.
+        reason: String,
+    },
+}
+
+/// Creates client `client` with `context`: the one place where brandpulse's librdkafka
+/// clients are made, their settings from [`client_config`] (passthrough, secrets, the safe
+/// producer and group-member settings) and any error [`redact`]ed.
+///
+/// # Errors
+/// [`ClientError`] when a setting is invalid or librdkafka refuses the client.
+pub fn create<C, T>(config: &Config, client: Client, context: C) -> Result<T, ClientError>
+where
+    C: rdkafka::ClientContext,
+    T: rdkafka::config::FromClientConfigAndContext<C>,
+{
+    client_config(config, client)?
+        .create_with_context(context)
+        .map_err(|e| ClientError::Create {
+            client: client.name(),
+            reason: redact(config, &e.to_string()),
+        })
+}
+
 /// Builds the librdkafka config of one client and has librdkafka check every property.
 ///
 /// # Errors
@@ -474,7 +509,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
 /// librdkafka writes at run time, such as a client that cannot be created).
 pub fn redact(config: &Config, text: &str) -> String {
     let mut out = text.to_string();
-    for client in [Client::Consumer, Client::Producer] {
+    for client in Client::ALL {
         let Ok(p) = props(config, client) else {
             continue;
         };

@@ -75,5 +75,6 @@ pub mod preflight;
 pub mod record;
 pub mod rules;
 pub mod score;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;

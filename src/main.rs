@@ -5,7 +5,6 @@ use std::io::{BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -18,9 +17,8 @@ use brandpulse::record::InputFormat;
 use brandpulse::score::onnx::Precision;
 use brandpulse::score::stage::ScoreStage;
 use brandpulse::score::Scorer;
-use brandpulse::telemetry::http::{self, Health};
-use brandpulse::telemetry::Metrics;
-use brandpulse::{demo, eval, offline, pipeline, score, shutdown};
+use brandpulse::service::Service;
+use brandpulse::{demo, eval, offline, score, shutdown};
 
 /// EX_USAGE: bad command line or config.
 const EXIT_USAGE: u8 = 64;
@@ -36,11 +34,31 @@ const EXIT_DATAERR: u8 = 65;
 brand's rules in one pass, scores their sentiment, and writes scored mentions to a Kafka topic keyed by brand, \
 bad records to a dead-letter topic, and per-brand time series to Prometheus.\n\n\
 Start with `brandpulse demo`: it needs no Kafka and shows the whole pipeline.",
-    after_help = "Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=brandpulse=debug) to change the level."
+    after_help = "Logs go to stderr, coloured only when stderr is a terminal (and NO_COLOR is unset); set RUST_LOG\n\
+(e.g. RUST_LOG=brandpulse=debug) to change the level, and --log-format json (BRANDPULSE_LOG_FORMAT=json)\n\
+for one JSON object per line, for log collectors."
 )]
 struct Cli {
+    /// Log lines as text (default) or one JSON object per line (for log collectors).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "BRANDPULSE_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines; ANSI colours only on a terminal.
+    Text,
+    /// One JSON object per line: timestamp, level, target, fields.
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -209,13 +227,18 @@ Example:\n  echo 'Acme refund please #fail' | brandpulse rules test --config bra
 }
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
             if let Some(ce) = e.downcast_ref::<ConfigError>() {
                 eprintln!("error: {ce}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            // Bad alert-eval arguments (or an [alert] window it cannot replay).
+            if let Some(re) = e.downcast_ref::<brandpulse::alert::replay::ReplayError>() {
+                eprintln!("error: {re}");
                 return ExitCode::from(EXIT_USAGE);
             }
             eprintln!("error: {e:#}");
@@ -224,13 +247,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => {
+            // Colour codes only for a person at a terminal, never in a file or a collector.
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init();
+        }
+    }
 }
 
 fn make_scorer(kind: ScorerKind, config: &ScoringConfig) -> anyhow::Result<Box<dyn Scorer>> {
@@ -407,11 +438,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = brandpulse::alert::replay::evaluate(
                 &replay,
                 &brandpulse::alert::detector::DetectorConfig::from(&alert),
-            )
-            .map_err(|e| ConfigError::Invalid {
-                field: "alert-eval".into(),
-                reason: e.to_string(),
-            })?;
+            )?;
             println!("{}", report.render());
             Ok(ExitCode::SUCCESS)
         }
@@ -432,27 +459,15 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             let demo_scoring =
                 Config::from_toml(demo::DEMO_CONFIG, "embedded demo config")?.scoring;
             let scorer = make_scorer(scorer.unwrap_or(demo_scoring.scorer), &demo_scoring)?;
-            let registry = prometheus::Registry::new();
-            let metrics = Metrics::new(&registry)?;
-            let (trigger, shutdown) = shutdown::channel();
-            let rt = runtime()?;
-            rt.block_on(async {
-                tokio::spawn(shutdown::on_signals(trigger.clone()));
-                demo::run(
-                    demo::DemoOptions {
-                        duration,
-                        rate,
-                        listen,
-                        seed,
-                    },
-                    scorer,
-                    registry,
-                    metrics,
-                    trigger,
-                    shutdown,
-                )
-                .await
-            })?;
+            runtime()?.block_on(demo::run(
+                demo::DemoOptions {
+                    duration,
+                    rate,
+                    listen,
+                    seed,
+                },
+                scorer,
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { command } => rules(command),
@@ -586,45 +601,8 @@ async fn run_service(
     config_path: PathBuf,
     scorer: Box<dyn Scorer>,
 ) -> anyhow::Result<()> {
-    let registry = prometheus::Registry::new();
-    let metrics = Metrics::new(&registry)?;
-    let health = Arc::new(Health::default());
-    let (trigger, shutdown) = shutdown::channel();
-    tokio::spawn(shutdown::on_signals(trigger.clone()));
-    let (addr, server) = http::bind(
-        config.telemetry.listen,
-        registry,
-        health.clone(),
-        metrics.live.clone(),
-        shutdown.clone(),
-    )
-    .await?;
-    tracing::info!(%addr, live_page = %format!("http://{addr}/"), "serving /metrics /healthz /readyz and the live page");
-    let server = tokio::spawn(server);
-    let alerts = if config.alert.enabled {
-        Some(brandpulse::alert::stage::spawn(
-            &config,
-            metrics.clone(),
-            shutdown.clone(),
-        )?)
-    } else {
-        None
-    };
-    let result = pipeline::run_reloadable(
-        &config,
-        Some(&config_path),
-        scorer,
-        metrics,
-        health,
-        shutdown,
-    )
-    .await;
-    trigger.fire();
-    if let Some(handle) = alerts {
-        let _ = tokio::task::spawn_blocking(move || handle.join()).await;
-    }
-    let _ = server.await;
-    result?;
-    tracing::info!("stopped cleanly");
+    let service = Service::bind(config).await?.reload_rules_from(config_path);
+    tokio::spawn(shutdown::on_signals(service.trigger()));
+    service.run(scorer).await?;
     Ok(())
 }

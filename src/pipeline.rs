@@ -44,17 +44,42 @@ pub enum PipelineError {
     /// The scorer failed.
     #[error(transparent)]
     Score(#[from] crate::score::ScoreError),
-    /// A stage task panicked or could not start.
-    #[error("stage `{stage}` failed: {reason}")]
-    Stage {
-        /// Which stage.
-        stage: &'static str,
-        /// Why.
-        reason: String,
-    },
+    /// The scoring thread could not start.
+    #[error("starting the scoring thread: {0}")]
+    SpawnScoreThread(std::io::Error),
+    /// A stage's task or thread panicked (or its task was cancelled).
+    #[error("the {0} stage panicked")]
+    Panicked(Stage),
+    /// The stages ended without error before shutdown was requested (upstream closed).
+    #[error("the pipeline stopped before shutdown was requested")]
+    StoppedEarly,
     /// The drain did not finish within `pipeline.drain_timeout`.
     #[error("drain did not finish within {0:?}; in-flight records will be re-consumed")]
     DrainTimeout(std::time::Duration),
+}
+
+/// The pipeline's stages, as named in errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Consuming and decoding.
+    Ingest,
+    /// Matching brands.
+    Match,
+    /// Scoring sentiment.
+    Score,
+    /// Producing outputs and storing offsets.
+    Emit,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Ingest => "ingest",
+            Stage::Match => "match",
+            Stage::Score => "score",
+            Stage::Emit => "emit",
+        })
+    }
 }
 
 /// Runs the whole pipeline until `shutdown` fires, then drains. The rules are fixed; see
@@ -158,10 +183,7 @@ pub async fn run_reloadable(
         metrics.clone(),
         config.scoring.fallback_backlog,
     )
-    .map_err(|e| PipelineError::Stage {
-        stage: "score",
-        reason: e.to_string(),
-    })?;
+    .map_err(PipelineError::SpawnScoreThread)?;
     let emitter = Emitter::new(
         producer.clone(),
         Offsets::new(tracker, consumer.clone()),
@@ -185,30 +207,23 @@ pub async fn run_reloadable(
     ];
     let stages = async {
         let emitted = emit_task.await;
-        let _ = ingest.await;
-        let _ = matcher_task.await;
+        let ingested = ingest.await;
+        let matched = matcher_task.await;
         let scored = tokio::task::spawn_blocking(move || score_thread.join())
             .await
-            .map_err(|e| PipelineError::Stage {
-                stage: "score",
-                reason: e.to_string(),
-            })?
-            .map_err(|_| PipelineError::Stage {
-                stage: "score",
-                reason: "panicked".into(),
-            })?;
+            .map_err(|_| PipelineError::Panicked(Stage::Score))?
+            .map_err(|_| PipelineError::Panicked(Stage::Score))?;
         scored?;
-        emitted.map_err(|e| PipelineError::Stage {
-            stage: "emit",
-            reason: e.to_string(),
-        })??;
+        emitted.map_err(|_| PipelineError::Panicked(Stage::Emit))??;
+        ingested.map_err(|_| PipelineError::Panicked(Stage::Ingest))?;
+        matched.map_err(|_| PipelineError::Panicked(Stage::Match))?;
         Ok::<(), PipelineError>(())
     };
     tokio::pin!(stages);
     let result = tokio::select! {
         r = &mut stages => {
             tracing::error!("a stage stopped before shutdown was requested");
-            r.and(Err(PipelineError::Stage { stage: "pipeline", reason: "stopped unexpectedly".into() }))
+            r.and(Err(PipelineError::StoppedEarly))
         }
         _ = drain_signal.recv() => {
             health.set_ready(false);

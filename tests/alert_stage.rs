@@ -99,6 +99,48 @@ async fn produce_windows(
 }
 
 /// Alert events read so far: (state, kind, started_at).
+/// Whether the alert stage's group has committed every record of `topic` (partitions
+/// `0..partitions`): each member has consumed, checkpointed and published what those records
+/// close.
+fn all_committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> bool {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let probe: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .create()
+        .expect("probe consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition(topic, p);
+    }
+    let Ok(committed) = probe.committed_offsets(tpl, Duration::from_secs(5)) else {
+        return false;
+    };
+    (0..partitions).all(|p| {
+        let high = probe
+            .fetch_watermarks(topic, p, Duration::from_secs(5))
+            .map_or(i64::MAX, |(_, high)| high);
+        matches!(
+            committed.find_partition(topic, p).map(|e| e.offset()),
+            Some(Offset::Offset(o)) if o >= high
+        )
+    })
+}
+
+/// Records in partition 0 of `topic`.
+fn record_count(brokers: &str, topic: &str) -> i64 {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let probe: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("probe consumer");
+    let (low, high) = probe
+        .fetch_watermarks(topic, 0, Duration::from_secs(5))
+        .expect("watermarks");
+    high - low
+}
+
 fn events(brokers: &str, want: usize) -> Vec<serde_json::Value> {
     read_until(brokers, &["alerts"], Duration::from_secs(30), |r| {
         r.len() >= want
@@ -265,8 +307,19 @@ async fn a_second_member_takes_brands_over_with_their_state() {
     produce_to(&brokers, &windows(55..70, quiet)).await;
     let got = events(&brokers, 2);
     assert!(got.len() >= 2, "{got:?}");
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let got = events(&brokers, 3);
+    // Once both members have committed every scored record, everything those records
+    // close has been published: the alerts topic then holds all the events there will be.
+    let group = brandpulse::kafka::alert_group(&config);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !all_committed(&brokers, &group, "scored", 2) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        all_committed(&brokers, &group, "scored", 2),
+        "the alert stage's group never caught up"
+    );
+    let n = record_count(&brokers, "alerts");
+    let got = events(&brokers, usize::try_from(n).unwrap());
     assert_eq!(
         got.len(),
         2,

@@ -4,9 +4,14 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn brandpulse(args: &[&str], stdin: &[u8]) -> Output {
+    brandpulse_logging(args, stdin, "warn")
+}
+
+/// [`brandpulse`] with `RUST_LOG` set to `level`.
+fn brandpulse_logging(args: &[&str], stdin: &[u8], level: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_brandpulse"))
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -183,6 +188,36 @@ fn score_reads_text_lines() {
     assert_eq!(lines[1]["label"], "negative");
     assert_eq!(lines[1]["id"], 7);
     assert_eq!(lines[1]["line"], 2);
+}
+
+#[test]
+fn logs_have_no_colour_codes_off_a_terminal_and_can_be_json() {
+    let input = b"{\"text\": \"I love it\"}\n";
+    let plain = brandpulse_logging(&["score", "--scorer", "lexicon"], input, "info");
+    assert!(plain.status.success());
+    let err = text(&plain.stderr);
+    assert!(err.contains("scorer ready"), "{err}");
+    assert!(!err.contains('\x1b'), "ANSI codes in piped logs: {err:?}");
+
+    let json = brandpulse_logging(
+        &["--log-format", "json", "score", "--scorer", "lexicon"],
+        input,
+        "info",
+    );
+    assert!(json.status.success());
+    let err = text(&json.stderr);
+    let events: Vec<serde_json::Value> = err
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let ready = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "scorer ready")
+        .unwrap_or_else(|| panic!("no `scorer ready` event in {err}"));
+    assert_eq!(ready["level"], "INFO");
+    assert_eq!(ready["fields"]["scorer"], "lexicon");
+    assert!(!err.contains('\x1b'), "{err:?}");
 }
 
 #[test]
@@ -435,6 +470,11 @@ fn alert_eval_prints_a_table_and_a_summary_line() {
 
     let bad = brandpulse(&["alert-eval", "--weeks", "0"], b"");
     assert_eq!(bad.status.code(), Some(64), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--weeks and --brands must be at least 1 (got 0 and 30)"),
+        "{}",
+        text(&bad.stderr)
+    );
 }
 
 /// `check` refuses exactly what `run` refuses, with exit 64 and the field named; neither

@@ -257,9 +257,23 @@ pub struct Report {
 /// Errors of [`evaluate`].
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    /// A setting is out of range.
-    #[error("{0}")]
-    Invalid(String),
+    /// `alert.window` is not a whole number of minutes (the replay simulates minutes).
+    #[error("alert-eval needs `alert.window` to be whole minutes (this config has {minutes} min)")]
+    WindowNotWholeMinutes {
+        /// The configured window, in minutes.
+        minutes: f64,
+    },
+    /// `--weeks` or `--brands` is 0.
+    #[error("--weeks and --brands must be at least 1 (got {weeks} and {brands})")]
+    Empty {
+        /// `--weeks`.
+        weeks: u32,
+        /// `--brands`.
+        brands: usize,
+    },
+    /// `--dispersion` is outside 0..=10.
+    #[error("--dispersion must be between 0 and 10 (got {0})")]
+    Dispersion(f64),
 }
 
 /// Generates the brands of `config`.
@@ -284,24 +298,23 @@ pub fn brands(config: &ReplayConfig) -> Vec<Brand> {
 /// Runs the evaluation.
 ///
 /// # Errors
-/// [`ReplayError::Invalid`] for a window that is not a whole number of minutes, or empty
-/// settings.
+/// [`ReplayError`] for a window that is not a whole number of minutes, no weeks or brands,
+/// or a dispersion out of range.
 pub fn evaluate(config: &ReplayConfig, detector: &DetectorConfig) -> Result<Report, ReplayError> {
     let window_minutes = 60.0 / detector.windows_per_hour;
     if window_minutes < 1.0 || window_minutes.fract() != 0.0 {
-        return Err(ReplayError::Invalid(format!(
-            "the replay needs windows of whole minutes (this config has {window_minutes} min)"
-        )));
+        return Err(ReplayError::WindowNotWholeMinutes {
+            minutes: window_minutes,
+        });
     }
     if config.eval_weeks == 0 || config.brands == 0 {
-        return Err(ReplayError::Invalid(
-            "--weeks and --brands must be at least 1".into(),
-        ));
+        return Err(ReplayError::Empty {
+            weeks: config.eval_weeks,
+            brands: config.brands,
+        });
     }
     if !(config.dispersion >= 0.0 && config.dispersion <= 10.0) {
-        return Err(ReplayError::Invalid(
-            "--dispersion must be between 0 and 10".into(),
-        ));
+        return Err(ReplayError::Dispersion(config.dispersion));
     }
     let brands = brands(config);
     let threads = if config.threads == 0 {

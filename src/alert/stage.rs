@@ -32,6 +32,9 @@ pub enum AlertError {
     /// A Kafka client could not be created or subscribed.
     #[error("alert stage kafka client: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
+    /// A client's settings are invalid or librdkafka refused it.
+    #[error(transparent)]
+    Client(#[from] crate::kafka::ClientError),
     /// A client's settings are invalid.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
@@ -371,11 +374,14 @@ pub fn spawn(
 ) -> Result<std::thread::JoinHandle<()>, AlertError> {
     let a = &config.alert;
     let group = crate::kafka::alert_group(config);
-    let pc = crate::kafka::client_config(config, crate::kafka::Client::AlertProducer)?;
-    let producer: StageProducer = pc.create_with_context(Deliveries {
-        failed: AtomicU64::new(0),
-        throttle: Default::default(),
-    })?;
+    let producer: StageProducer = crate::kafka::create(
+        config,
+        crate::kafka::Client::AlertProducer,
+        Deliveries {
+            failed: AtomicU64::new(0),
+            throttle: Default::default(),
+        },
+    )?;
     let restore_client = crate::kafka::client_config(config, crate::kafka::Client::AlertRestore)?;
     // The topics must exist: a consumer-side metadata request (which never auto-creates a
     // topic, so a missing checkpoint topic is not silently created without compaction).
@@ -421,11 +427,14 @@ pub fn spawn(
         checkpoint_topic: a.checkpoint_topic.clone(),
         restore_client,
     });
-    let cc = crate::kafka::client_config(config, crate::kafka::Client::AlertConsumer)?;
-    let consumer: BaseConsumer<StageContext> = cc.create_with_context(StageContext {
-        shared: shared.clone(),
-        throttle: Default::default(),
-    })?;
+    let consumer: BaseConsumer<StageContext> = crate::kafka::create(
+        config,
+        crate::kafka::Client::AlertConsumer,
+        StageContext {
+            shared: shared.clone(),
+            throttle: Default::default(),
+        },
+    )?;
     consumer.subscribe(&[config.output.topic.as_str()])?;
     let window = a.window;
     let lateness = a.lateness;

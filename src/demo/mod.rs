@@ -6,7 +6,6 @@
 pub mod generator;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::FuturesUnordered;
@@ -16,10 +15,9 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
 use crate::config::Config;
-use crate::pipeline::{self, PipelineError};
 use crate::score::Scorer;
-use crate::shutdown::{Shutdown, Trigger};
-use crate::telemetry::http::{self, Health};
+use crate::service::{Service, ServiceError};
+use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
 
 /// The demo's configuration (brands, topics), embedded in the binary.
@@ -34,15 +32,9 @@ pub enum DemoError {
     /// The embedded config is invalid (a bug).
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    /// The metrics endpoint could not start.
+    /// The service (endpoints, pipeline, alert stage) failed.
     #[error(transparent)]
-    Http(#[from] http::HttpError),
-    /// The pipeline failed.
-    #[error(transparent)]
-    Pipeline(#[from] PipelineError),
-    /// The alert stage could not start.
-    #[error(transparent)]
-    Alert(#[from] crate::alert::stage::AlertError),
+    Service(#[from] ServiceError),
 }
 
 /// Options of `brandpulse demo`.
@@ -73,18 +65,11 @@ pub fn demo_config(
     Ok(config)
 }
 
-/// Runs the demo until `shutdown` fires or `duration` passes.
+/// Runs the demo until SIGINT/SIGTERM or until `duration` passes.
 ///
 /// # Errors
-/// [`DemoError`] when the broker, the endpoint or the pipeline fails.
-pub async fn run(
-    opts: DemoOptions,
-    scorer: Box<dyn Scorer>,
-    registry: prometheus::Registry,
-    metrics: Metrics,
-    trigger: Trigger,
-    shutdown: Shutdown,
-) -> Result<(), DemoError> {
+/// [`DemoError`] when the broker or the service fails.
+pub async fn run(opts: DemoOptions, scorer: Box<dyn Scorer>) -> Result<(), DemoError> {
     let cluster = MockCluster::new(1).map_err(DemoError::Broker)?;
     let bootstrap = cluster.bootstrap_servers();
     let config = demo_config(&bootstrap, opts.listen)?;
@@ -100,20 +85,12 @@ pub async fn run(
             .create_topic(topic, partitions, 1)
             .map_err(DemoError::Broker)?;
     }
-    let health = Arc::new(Health::default());
-    let (addr, server) = http::bind(
-        opts.listen,
-        registry,
-        health.clone(),
-        metrics.live.clone(),
-        shutdown.clone(),
-    )
-    .await?;
-    tokio::spawn(async move {
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "metrics endpoint failed");
-        }
-    });
+    let service = Service::bind(config.clone()).await?;
+    let addr = service.addr();
+    let metrics = service.metrics().clone();
+    let trigger = service.trigger();
+    let shutdown = service.shutdown();
+    tokio::spawn(crate::shutdown::on_signals(trigger.clone()));
 
     println!("brandpulse demo");
     println!(
@@ -162,20 +139,8 @@ pub async fn run(
         opts.seed,
         shutdown.clone(),
     ));
-    let progress = tokio::spawn(report_progress(metrics.clone(), shutdown.clone()));
-    let alerts = if config.alert.enabled {
-        Some(crate::alert::stage::spawn(
-            &config,
-            metrics.clone(),
-            shutdown.clone(),
-        )?)
-    } else {
-        None
-    };
-    let result = pipeline::run(&config, scorer, metrics.clone(), health, shutdown).await;
-    if let Some(handle) = alerts {
-        let _ = tokio::task::spawn_blocking(move || handle.join()).await;
-    }
+    let progress = tokio::spawn(report_progress(metrics.clone(), shutdown));
+    let result = service.run(scorer).await;
     let _ = feeder.await;
     progress.abort();
     print_progress(&metrics);

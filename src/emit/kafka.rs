@@ -27,18 +27,20 @@ use crate::telemetry::Metrics;
 /// [`crate::kafka`]).
 ///
 /// # Errors
-/// [`EmitError::CreateProducer`] when librdkafka rejects a property.
+/// [`EmitError::Client`] when a setting is invalid or librdkafka refuses the producer.
 pub fn create_producer(
     config: &Config,
     metrics: &Metrics,
 ) -> Result<FutureProducer<OutputContext>, EmitError> {
-    let c = crate::kafka::client_config(config, crate::kafka::Client::Producer)
-        .map_err(EmitError::Config)?;
-    c.create_with_context(OutputContext {
+    let context = OutputContext {
         metrics: metrics.clone(),
         throttle: Default::default(),
-    })
-    .map_err(|e| EmitError::CreateProducer(crate::kafka::redact(config, &e.to_string())))
+    };
+    Ok(crate::kafka::create(
+        config,
+        crate::kafka::Client::Producer,
+        context,
+    )?)
 }
 
 /// Producer callbacks: errors are counted, and logged at most once per interval.

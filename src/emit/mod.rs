@@ -21,15 +21,9 @@ pub enum EmitError {
     /// A scored mention could not be serialised (should not happen).
     #[error("encoding a scored mention: {0}")]
     Encode(#[from] serde_json::Error),
-    /// The producer could not be created (the message has secrets removed).
-    #[error("creating the Kafka producer: {0}")]
-    CreateProducer(String),
-    /// The producer's settings are invalid.
+    /// The producer could not be created.
     #[error(transparent)]
-    Config(crate::config::ConfigError),
-    /// Committing the final offsets failed.
-    #[error("committing offsets: {0}")]
-    Commit(rdkafka::error::KafkaError),
+    Client(#[from] crate::kafka::ClientError),
 }
 
 /// Header names on dead letters.

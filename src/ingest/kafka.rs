@@ -26,12 +26,9 @@ use crate::telemetry::{stats, Metrics};
 /// Errors of the Kafka ingest.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The consumer could not be created (the message has secrets removed).
-    #[error("creating the Kafka consumer: {0}")]
-    CreateConsumer(String),
-    /// The consumer's settings are invalid.
+    /// The consumer could not be created.
     #[error(transparent)]
-    Config(crate::config::ConfigError),
+    Client(#[from] crate::kafka::ClientError),
     /// Subscribing failed.
     #[error("subscribing to {topics:?}: {source}")]
     Subscribe {
@@ -146,11 +143,8 @@ pub fn create_consumer(
     config: &Config,
     context: IngestContext,
 ) -> Result<IngestConsumer, IngestError> {
-    let c = crate::kafka::client_config(config, crate::kafka::Client::Consumer)
-        .map_err(IngestError::Config)?;
-    let consumer: IngestConsumer = c
-        .create_with_context(context)
-        .map_err(|e| IngestError::CreateConsumer(crate::kafka::redact(config, &e.to_string())))?;
+    let consumer: IngestConsumer =
+        crate::kafka::create(config, crate::kafka::Client::Consumer, context)?;
     let topics: Vec<&str> = config.inputs.iter().map(|i| i.topic.as_str()).collect();
     consumer
         .subscribe(&topics)

@@ -216,3 +216,24 @@ fn sasl_mechanism_and_tls_files_are_checked_without_connecting() {
     )
     .unwrap();
 }
+
+#[test]
+fn every_client_is_made_by_one_builder() {
+    use rdkafka::consumer::{BaseConsumer, DefaultConsumerContext};
+    use rdkafka::producer::{BaseProducer, DefaultProducerContext};
+    let c = config("[alert]\nenabled = true");
+    let consumer: Result<BaseConsumer, _> =
+        create(&c, Client::AlertConsumer, DefaultConsumerContext);
+    assert!(consumer.is_ok(), "{:?}", consumer.err());
+    let producer: Result<BaseProducer, _> = create(&c, Client::Producer, DefaultProducerContext);
+    assert!(producer.is_ok(), "{:?}", producer.err());
+    // A bad setting is a config error naming its field, whichever client it is for.
+    let bad = config("[kafka.producer]\n\"linger.ms\" = \"-7\"");
+    let Err(err) = create::<_, BaseProducer>(&bad, Client::Producer, DefaultProducerContext) else {
+        panic!("a negative linger.ms was accepted");
+    };
+    assert!(
+        matches!(&err, ClientError::Config(ConfigError::Invalid { field, .. }) if field == "kafka.producer.\"linger.ms\""),
+        "{err:?}"
+    );
+}
