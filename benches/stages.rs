@@ -16,12 +16,13 @@ use brandpulse::config::Config;
 use brandpulse::demo::DEMO_CONFIG;
 use brandpulse::emit::{encode_scored, scored_records};
 use brandpulse::ingest::Decoder;
+use brandpulse::lang;
 use brandpulse::matcher::Matcher;
 use brandpulse::mention::{MatchedMention, Mention, ScoredMention, SentimentLabel};
 use brandpulse::record::{BrandScore, InputFormat};
 use brandpulse::score::lexicon::LexiconScorer;
 use brandpulse::score::stage::{resolve_lang, ScoreStage};
-use brandpulse::score::{lang, ScoreInput, Scorer};
+use brandpulse::score::{ScoreInput, Scorer};
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -207,7 +208,7 @@ fn bench_lang(c: &mut Criterion, f: &Fixture) {
         "detected {expected} of {}",
         texts.len()
     );
-    let mut group = c.benchmark_group("score::lang::detect");
+    let mut group = c.benchmark_group("lang::detect");
     // One iteration is about 0.12 s: 20 samples fit a 3 s measurement, 100 would not.
     group.sample_size(20);
     group.throughput(Throughput::Elements(texts.len() as u64));

@@ -32,7 +32,10 @@
 //! - [`config`]: typed TOML config, validated before anything connects (with [`rules`]).
 //! - [`rules`]: the brand rule language: tokens ([`rules::normalize`]) and queries
 //!   ([`rules::query`]).
-//! - [`kafka`]: librdkafka client settings (passthrough, secrets, redaction).
+//! - [`lang`]: the language of a mention, settled once (provider's, else detected) for rule
+//!   filters, the scorer and the output.
+//! - [`kafka`]: the one builder of librdkafka clients (settings, passthrough, secrets,
+//!   redaction).
 //! - [`telemetry`]: the metrics registry, the HTTP endpoints and the live page.
 //! - [`shutdown`]: SIGINT/SIGTERM; [`preflight`]: start-up checks.
 //!
@@ -43,13 +46,14 @@
 //!   [`matcher::reload`] live rule reloads.
 //! - [`score`]: the [`score::Scorer`] trait, the transformer scorer (multilingual-e5-small and a
 //!   sentiment head on ONNX Runtime or rust-bert), the lexicon scorer (baseline and overload
-//!   fallback), language detection, per-brand spans, the text cache and the scoring thread
+//!   fallback), per-brand spans, the text cache and the scoring thread
 //!   ([`score::stage`]).
 //! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, and
 //!   at-least-once offset storage ([`emit::kafka`]).
 //! - [`alert`]: spike detection per brand on the scored topic ([`alert::stage`]).
 //!
-//! Around them: [`pipeline`] (wiring and drain), [`offline`] (`process` and `score` over
+//! Around them: [`pipeline`] (wiring and drain), [`service`] (the endpoints, the pipeline
+//! and the alert stage started and stopped together, for `run` and `demo`), [`offline`] (`process` and `score` over
 //! stdin/stdout with the same stage cores), [`eval`] (accuracy and macro-F1 of a scorer,
 //! `brandpulse eval`), [`demo`] (an in-process broker and a sample stream).
 //! `tests/module_graph.rs` fails on any import cycle between modules, at every level.
@@ -67,6 +71,7 @@ pub mod emit;
 pub mod eval;
 pub mod ingest;
 pub mod kafka;
+pub mod lang;
 pub mod matcher;
 pub mod mention;
 pub mod offline;

@@ -51,7 +51,9 @@
 //!   tokens between them (`NEAR/0` = adjacent). `a ONEAR/n b`: the same, with `a` first.
 //!   The two occurrences may not overlap. Hashtags and handles in the text count as tokens.
 //!   Operands of `NEAR` are terms, phrases, wildcards, or parenthesised ORs of those.
-//! - Fields: `lang:en` matches a mention whose language is `en` or `en-*` (case-insensitive);
+//! - Fields: `lang:en` matches a mention whose language is `en` or `en-*` (case-insensitive):
+//!   the provider's language, or, when it gave none, the detected one (`crate::lang::settle`,
+//!   the same language the scorer uses and the output records);
 //!   `source:twitter` compares the platform; `author:acme` compares the author's handle
 //!   (normalised like `@acme`); `site:acme.com` matches the URL host `acme.com` and its
 //!   subdomains; `is:repost` and `is:reply` test the mention's references. A word with a
@@ -748,7 +750,7 @@ pub fn literals(query: &Query) -> Vec<Literal> {
 // Documents and the reference evaluator
 
 /// What [`eval`] sees of a mention.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Doc {
     /// Folded tokens of the text, in order ([`normalize::token_stream`] split on spaces):
     /// words, `#tags` and `@handles`.
@@ -759,8 +761,13 @@ pub struct Doc {
     pub tags: Vec<String>,
     /// The same, lowercased with diacritics kept.
     pub raw_tags: Vec<String>,
-    /// Language, lowercased.
+    /// Language given by the provider, lowercased (`und` counts as none). Filters read
+    /// [`Doc::lang`], which detects one when this is `None`.
     pub lang: Option<String>,
+    /// The text to detect the language from when the provider gave none.
+    pub detect_from: Option<String>,
+    /// [`crate::lang::detect`]'s answer for `detect_from`, once asked.
+    detected: std::cell::OnceCell<Option<String>>,
     /// Platform, lowercased.
     pub source: String,
     /// Author handle, normalised like a handle, without `@`.
@@ -805,6 +812,22 @@ impl Doc {
         doc
     }
 
+    /// The language `lang:` filters compare: the provider's, else detected from the text
+    /// (only when a filter asks), as [`crate::lang::settle`] decides for the whole pipeline.
+    pub fn lang(&self) -> Option<&str> {
+        if let Some(l) = &self.lang {
+            return Some(l);
+        }
+        self.detected
+            .get_or_init(|| {
+                self.detect_from
+                    .as_deref()
+                    .and_then(crate::lang::detect)
+                    .map(str::to_string)
+            })
+            .as_deref()
+    }
+
     /// A document with `mention`'s metadata (language, source, author, site, references)
     /// but no text: what [`Field`]s look at.
     pub fn meta_of(mention: &Mention) -> Self {
@@ -815,7 +838,12 @@ impl Doc {
 
     fn fill_meta(&mut self, mention: &Mention) {
         let doc = self;
-        doc.lang = mention.lang.as_ref().map(|l| l.to_lowercase());
+        doc.lang = mention
+            .lang
+            .as_deref()
+            .filter(|l| !l.is_empty() && *l != "und")
+            .map(str::to_lowercase);
+        doc.detect_from = doc.lang.is_none().then(|| mention.text.clone());
         doc.source = mention.source.to_lowercase();
         doc.author = mention
             .author
@@ -1000,7 +1028,7 @@ fn sequence(tokens: &[String], words: &[&str]) -> Vec<(usize, usize)> {
 
 pub(crate) fn eval_field(field: &Field, doc: &Doc) -> bool {
     match field {
-        Field::Lang(l) => doc.lang.as_deref().is_some_and(|d| {
+        Field::Lang(l) => doc.lang().is_some_and(|d| {
             d == l
                 || d.strip_prefix(l.as_str())
                     .is_some_and(|r| r.starts_with('-'))

@@ -49,8 +49,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
-use super::lang;
 use super::{ScoreError, ScoreInput, Scorer};
+use crate::lang;
 use crate::mention::{ScorerInfo, Sentiment, SentimentLabel};
 
 /// Scorer name stamped on scored records.

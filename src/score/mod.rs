@@ -12,7 +12,6 @@
 
 #[cfg(feature = "rust-bert")]
 pub mod bert;
-pub mod lang;
 pub mod lexicon;
 pub mod onnx;
 pub mod spans;

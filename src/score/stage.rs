@@ -8,7 +8,8 @@ use std::time::Instant;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use super::{lang, spans, ScoreError, ScoreInput, Scorer};
+use super::{spans, ScoreError, ScoreInput, Scorer};
+use crate::lang;
 use crate::mention::{MatchedMention, Mention, ScorerInfo, Sentiment};
 use crate::record::{BrandScore, Matched, Outbound, Outputs, ScoredText};
 use crate::telemetry::{source_bucket, Metrics};
@@ -82,15 +83,9 @@ impl SentimentCache {
     }
 }
 
-/// The language a mention is scored in: the provider's, else detected, else `und`.
+/// The language a mention is scored in: [`crate::lang::settle`].
 pub fn resolve_lang(mention: &Mention) -> (String, bool) {
-    match mention.lang.as_deref() {
-        Some(l) if !l.is_empty() && l != "und" => (l.to_string(), false),
-        _ => match lang::detect(&mention.text) {
-            Some(code) => (code.to_string(), true),
-            None => ("und".to_string(), true),
-        },
-    }
+    crate::lang::settle(mention)
 }
 
 /// The cache key of a text: a digest of its language and its words separated by single

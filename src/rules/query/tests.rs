@@ -283,6 +283,31 @@ t!(
 t!(vietnamese_unfolded, "=Việt", ["việt nam"], ["viet nam"]);
 t!(vietnamese_d, "đẹp", ["Dep", "ĐẸP"], ["dap"]);
 
+#[test]
+fn lang_filters_use_the_detected_language_when_the_provider_gave_none() {
+    let limits = Limits::default();
+    // The reference evaluator and the compiled matcher (what `run`, `process` and
+    // `rules test` use) must agree.
+    let check = |src: &str, m: &Mention| {
+        let reference = eval(&parse(src, &limits).unwrap(), &Doc::from_mention(m));
+        assert_eq!(reference, compiled(src, m), "{src:?} on {m:?}");
+        reference
+    };
+    let mut m = mention("Acme es lo mejor que he comprado este año, me encanta de verdad");
+    assert!(check("acme lang:es", &m));
+    assert!(!check("acme lang:en", &m));
+    m.lang = Some("und".into());
+    assert!(check("acme lang:es", &m), "`und` counts as no language");
+    // The provider's language wins over detection.
+    m.lang = Some("en".into());
+    assert!(!check("acme lang:es", &m));
+    assert!(check("acme lang:en", &m));
+    // Too short to detect: no language, so no `lang:` filter matches.
+    let short = mention("acme ok");
+    assert!(!check("acme lang:en", &short));
+    assert!(check("acme -lang:en", &short));
+}
+
 // Fields.
 #[test]
 fn fields() {

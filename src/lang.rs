@@ -1,5 +1,6 @@
-//! Language detection for mentions whose provider gave no language, and the bounded language
-//! label set used on metrics.
+//! The language of a mention, settled once for every stage: the provider's when it gave
+//! one, else detected ([`settle`]); and the bounded language label set used on metrics.
+//! Rule filters (`lang:es`), the scorer and the output record all use [`settle`]'s answer.
 //!
 //! Detection uses [`whatlang`] (trigram and alphabet models, no data files). Short social texts
 //! are hard: [`detect`] answers only when whatlang is reasonably sure and the text has enough
@@ -9,6 +10,21 @@
 use std::sync::LazyLock;
 
 use whatlang::{Detector, Lang};
+
+use crate::mention::Mention;
+
+/// The language the pipeline uses for `mention`, and whether it was detected: the provider's
+/// code when it gave one (other than `und`), else [`detect`]'s, else `und`.
+#[must_use]
+pub fn settle(mention: &Mention) -> (String, bool) {
+    match mention.lang.as_deref() {
+        Some(l) if !l.is_empty() && l != "und" => (l.to_string(), false),
+        _ => match detect(&mention.text) {
+            Some(code) => (code.to_string(), true),
+            None => ("und".to_string(), true),
+        },
+    }
+}
 
 /// The language label set for metrics: the languages with a vendored lexicon, then `other`
 /// (detected or given, but not one of those) and `unknown` (no language).
