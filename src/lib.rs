@@ -64,6 +64,9 @@
 //! record (scored mentions or its dead letter) has been acknowledged by Kafka. A crash
 //! re-delivers what was in flight; downstream deduplicates on `(mention_id, brand)`.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod alert;
 pub mod config;
 pub mod demo;

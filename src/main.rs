@@ -1,6 +1,9 @@
 //! The `brandpulse` command line. Thin: parses arguments, loads config, builds the registry and
 //! the scorer, and hands over to the library.
 
+// The one `unsafe` block of the crate is in this binary (SIGPIPE); the library forbids it.
+#![deny(unsafe_code)]
+
 use std::io::{BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -296,6 +299,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// The offline commands write to stdout for pipelines (`brandpulse rules test ... | head`):
 /// like other Unix filters, they end quietly when the reader goes away instead of panicking on
 /// a broken pipe. (The service keeps Rust's default of ignoring SIGPIPE.)
+#[allow(unsafe_code)]
 fn exit_quietly_on_broken_pipe() {
     #[cfg(unix)]
     // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
