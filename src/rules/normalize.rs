@@ -4,8 +4,9 @@
 //!   of full case folding).
 //! - Diacritics: NFKD, then combining marks are dropped (`Nestlé` = `Nestle`, `Việt` = `Viet`),
 //!   plus the letters NFKD does not decompose: `đ` -> `d`, `ł` -> `l`, `ø` -> `o`.
-//! - Tokens: runs of letters and digits (Latin, Cyrillic, Vietnamese, ... any Unicode
-//!   alphabetic). `'s` / `’s` possessives are dropped (`Acme's` -> `acme`); other apostrophes
+//! - Tokens ([`for_each_token`], the one tokenizer): runs of letters and digits (Latin,
+//!   Cyrillic, Vietnamese, ... any Unicode alphabetic), split at Unicode word boundaries, so
+//!   Chinese, Japanese and Thai text around a brand does not swallow it. `'s` / `’s` possessives are dropped (`Acme's` -> `acme`); other apostrophes
 //!   split words (`l'Acme` -> `l acme`). `#tag` and `@handle` are kept as their own tokens
 //!   (`#tag`, `@handle`); URLs are skipped.
 //! - The token stream is written as `" tok tok #tag @handle "`: every token is surrounded by
@@ -41,21 +42,48 @@ fn push_folded(c: char, out: &mut String) {
 }
 
 #[inline]
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || (!c.is_ascii() && is_combining_mark(c))
 }
 
 #[inline]
-fn is_apostrophe(c: char) -> bool {
+pub(crate) fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | 'ʼ')
 }
 
-/// Writes the token stream of `text` into `out` (cleared first): `" tok tok #tag @handle "`.
-pub fn token_stream(text: &str, out: &mut String) {
-    out.clear();
-    out.push(' ');
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A word: letters, digits and combining marks.
+    Word,
+    /// `#tag` (also `＃tag`).
+    Hashtag,
+    /// `@handle`.
+    Handle,
+}
+
+/// The one tokenizer of the rule language: the matcher ([`token_stream`]), the reference
+/// evaluator (`query::unfolded_tokens`) and configured terms ([`normalize_term`]) all split
+/// text here, so they cannot disagree. Calls `f(kind, raw)` for each token of `text`, in
+/// order; `raw` is the token's slice of `text` (for hashtags and handles without the marker,
+/// underscores included: callers drop them).
+///
+/// - URLs (`http://`, `https://`, `www.` at a token start) are skipped up to the next
+///   whitespace.
+/// - `#` or `@` at a token start, followed by a word character, starts a hashtag or handle
+///   that runs over word characters and underscores.
+/// - Words are runs of letters, digits and combining marks, split at Unicode word
+///   boundaries (UAX #29, `unicode-segmentation`): Latin, Cyrillic or Hangul letters join,
+///   but each Chinese character, Hiragana character and Thai letter is a word of its own and
+///   a Katakana run is one, so `我喜欢Acme的产品`, `Acmeの新しい` and `รองเท้าAcmeดีมาก` all
+///   contain the word `Acme`.
+/// - Apostrophes: a possessive `'s` / `’s` ends the word and is dropped (`Acme's` ->
+///   `Acme`); any other apostrophe splits (`l'Acme` -> `l`, `Acme`).
+pub fn for_each_token(text: &str, mut f: impl FnMut(TokenKind, &str)) {
+    use unicode_segmentation::UnicodeSegmentation;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let n = chars.len();
+    let byte_at = |i: usize| chars.get(i).map_or(text.len(), |p| p.0);
     let mut i = 0;
     while i < n {
         let (pos, c) = chars[i];
@@ -74,26 +102,33 @@ pub fn token_stream(text: &str, out: &mut String) {
         }
         if (c == '#' || c == '@' || c == '＃') && at_token_start(&chars, i) {
             if i + 1 < n && is_word_char(chars[i + 1].1) {
-                out.push(if c == '@' { '@' } else { '#' });
+                let kind = if c == '@' {
+                    TokenKind::Handle
+                } else {
+                    TokenKind::Hashtag
+                };
                 i += 1;
+                let start = i;
                 // Hashtags and handles run over letters, digits and underscores.
                 while i < n && (is_word_char(chars[i].1) || chars[i].1 == '_') {
-                    if chars[i].1 != '_' {
-                        push_folded(chars[i].1, out);
-                    }
                     i += 1;
                 }
-                out.push(' ');
+                f(kind, &text[byte_at(start)..byte_at(i)]);
                 continue;
             }
             i += 1;
             continue;
         }
         if is_word_char(c) {
-            while i < n {
+            let start = i;
+            let mut end;
+            loop {
+                end = i;
+                if i >= n {
+                    break;
+                }
                 let c = chars[i].1;
                 if is_word_char(c) {
-                    push_folded(c, out);
                     i += 1;
                 } else if is_apostrophe(c) && i + 1 < n && is_word_char(chars[i + 1].1) {
                     // Possessive 's ends the word; any other apostrophe splits it.
@@ -109,11 +144,31 @@ pub fn token_stream(text: &str, out: &mut String) {
                     break;
                 }
             }
-            out.push(' ');
+            for word in text[byte_at(start)..byte_at(end)].split_word_bounds() {
+                f(TokenKind::Word, word);
+            }
             continue;
         }
         i += 1;
     }
+}
+
+/// Writes the token stream of `text` into `out` (cleared first): `" tok tok #tag @handle "`,
+/// every token of [`for_each_token`] folded (lowercase, no diacritics, no underscores).
+pub fn token_stream(text: &str, out: &mut String) {
+    out.clear();
+    out.push(' ');
+    for_each_token(text, |kind, raw| {
+        match kind {
+            TokenKind::Word => {}
+            TokenKind::Hashtag => out.push('#'),
+            TokenKind::Handle => out.push('@'),
+        }
+        for c in raw.chars().filter(|&c| c != '_') {
+            push_folded(c, out);
+        }
+        out.push(' ');
+    });
 }
 
 fn at_token_start(chars: &[(usize, char)], i: usize) -> bool {
@@ -167,10 +222,21 @@ mod tests {
             ("", " "),
             ("!!! ??", " "),
             ("a#b", " a b "),
+            // Unicode word boundaries: a brand next to Chinese, Japanese or Thai text.
+            ("我喜欢Acme的产品", " 我 喜 欢 acme 的 产 品 "),
+            ("Acmeの新しいスニーカー", " acme の 新 し い スニーカー "),
+            // (Thai vowel and tone marks are combining marks: folded away like diacritics.)
+            ("รองเท้าAcmeดีมาก", " ร อ ง เ ท า acme ด ม า ก "),
+            ("索尼", " 索 尼 "),
+            // Letters and digits still join; Hangul joins like Latin.
+            ("Acme3000 x2", " acme3000 x2 "),
         ];
         for (text, want) in cases {
             assert_eq!(ts(text), want, "text: {text:?}");
         }
+        // Hangul letters join Latin ones (UAX #29), so a particle stays on the brand; the
+        // syllables are folded to their jamo (NFKD), hence the count rather than the text.
+        assert_eq!(ts("Acme의 제품").split_whitespace().count(), 2);
     }
 
     #[test]
@@ -178,5 +244,6 @@ mod tests {
         assert_eq!(normalize_term("  Nestlé   Café "), "nestle cafe");
         assert_eq!(normalize_term("#Acme"), "acme");
         assert_eq!(normalize_term("!!"), "");
+        assert_eq!(normalize_term("索尼"), "索 尼");
     }
 }

@@ -68,7 +68,6 @@
 //! - [`Limits`] bound the number of operands, the NEAR distance, the number of wildcards and
 //!   the nesting depth; a query over a limit is an error naming the limit.
 
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use super::normalize;
@@ -1058,76 +1057,25 @@ pub(crate) fn normalize_term_unfolded(term: &str) -> String {
 
 /// The tokens of [`normalize::token_stream`] with case folded but diacritics kept.
 ///
-/// This mirrors `token_stream` rule for rule (URLs skipped, `#`/`@` tokens, possessives), so
-/// its tokens line up with [`Doc::tokens`]. They could only differ in count for the rare
+/// Both come from the one tokenizer, [`normalize::for_each_token`], so its tokens line up
+/// with [`Doc::tokens`]. They could only differ in count for the rare
 /// letters whose compatibility decomposition contains a space (Arabic ligatures such as
 /// U+FDFA), which affects only `NEAR` over `=` terms.
 pub(crate) fn unfolded_tokens(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let n = chars.len();
     let mut out = Vec::new();
     let mut tok = String::new();
-    let mut i = 0;
-    let at_start = |i: usize| i == 0 || !is_word_char(chars[i - 1]);
-    while i < n {
-        let c = chars[i];
-        if matches!(c, 'h' | 'H' | 'w' | 'W') && at_start(i) {
-            let rest: String = chars[i..n.min(i + 8)]
-                .iter()
-                .collect::<String>()
-                .to_lowercase();
-            if rest.starts_with("http://")
-                || rest.starts_with("https://")
-                || rest.starts_with("www.")
-            {
-                while i < n && !chars[i].is_whitespace() {
-                    i += 1;
-                }
-                continue;
-            }
+    normalize::for_each_token(text, |kind, raw| {
+        tok.clear();
+        match kind {
+            normalize::TokenKind::Word => {}
+            normalize::TokenKind::Hashtag => tok.push('#'),
+            normalize::TokenKind::Handle => tok.push('@'),
         }
-        if matches!(c, '#' | '@' | '＃') && at_start(i) {
-            if i + 1 < n && is_word_char(chars[i + 1]) {
-                tok.push(if c == '@' { '@' } else { '#' });
-                i += 1;
-                while i < n && (is_word_char(chars[i]) || chars[i] == '_') {
-                    if chars[i] != '_' {
-                        push_lower(chars[i], &mut tok);
-                    }
-                    i += 1;
-                }
-                out.push(tok.nfc().collect());
-                tok.clear();
-                continue;
-            }
-            i += 1;
-            continue;
+        for c in raw.chars().filter(|&c| c != '_') {
+            push_lower(c, &mut tok);
         }
-        if is_word_char(c) {
-            while i < n {
-                let c = chars[i];
-                if is_word_char(c) {
-                    push_lower(c, &mut tok);
-                    i += 1;
-                } else if is_apostrophe(c) && i + 1 < n && is_word_char(chars[i + 1]) {
-                    let s = chars[i + 1];
-                    let after = chars.get(i + 2).copied();
-                    if (s == 's' || s == 'S') && after.is_none_or(|a| !is_word_char(a)) {
-                        i += 2;
-                    } else {
-                        i += 1;
-                    }
-                    break;
-                } else {
-                    break;
-                }
-            }
-            out.push(tok.nfc().collect());
-            tok.clear();
-            continue;
-        }
-        i += 1;
-    }
+        out.push(tok.nfc().collect());
+    });
     out
 }
 
@@ -1136,14 +1084,6 @@ fn push_lower(c: char, out: &mut String) {
     for l in c.to_lowercase() {
         out.push(if l == 'ς' { 'σ' } else { l });
     }
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || (!c.is_ascii() && is_combining_mark(c))
-}
-
-fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\'' | '’' | 'ʼ')
 }
 
 #[cfg(test)]

@@ -69,6 +69,22 @@ macro_rules! e {
 
 // Operators and precedence.
 t!(
+    brand_next_to_chinese_japanese_or_thai,
+    "acme",
+    [
+        "我喜欢Acme的产品",
+        "Acmeの新しいスニーカー",
+        "รองเท้าAcmeดีมาก"
+    ],
+    ["我喜欢Acmeco的产品", "Acmexの新しい", "Acme3000はいい"]
+);
+t!(
+    chinese_brand_is_a_phrase_of_characters,
+    "索尼",
+    ["我喜欢索尼的产品", "索尼 good"],
+    ["索 good 尼", "尼索"]
+);
+t!(
     single_term,
     "acme",
     ["I love Acme!", "ACME's rocket"],
