@@ -11,7 +11,7 @@ use crate::emit::scored_records;
 use crate::ingest::Decoder;
 use crate::matcher::Matcher;
 use crate::mention::{MatchedMention, Mention, SentimentLabel};
-use crate::record::DecodeError;
+use crate::record::{DecodeError, Decoded};
 use crate::score::stage::ScoreStage;
 use crate::score::ScoreError;
 
@@ -40,6 +40,8 @@ pub struct Summary {
     pub outputs: u64,
     /// Lines rejected.
     pub rejected: u64,
+    /// Stream notices (Twitter `delete`, `limit`, ...): not mentions, not errors.
+    pub notices: u64,
 }
 
 impl std::fmt::Display for Summary {
@@ -48,7 +50,11 @@ impl std::fmt::Display for Summary {
             f,
             "summary: lines={} matched={} outputs={} rejected={}",
             self.lines, self.matched, self.outputs, self.rejected
-        )
+        )?;
+        if self.notices > 0 {
+            write!(f, " notices={}", self.notices)?;
+        }
+        Ok(())
     }
 }
 
@@ -176,14 +182,15 @@ pub fn process(
             continue;
         }
         summary.lines += 1;
-        match decoder.decode(Some(&line)) {
-            Ok(mention) => {
+        match decoder.decode_record(Some(&line)) {
+            Ok(Decoded::Mention(mention)) => {
                 let matches = matcher.matches_with(&mention, &mut scratch);
                 if !matches.is_empty() {
                     summary.matched += 1;
                     batch.push(MatchedMention { mention, matches });
                 }
             }
+            Ok(Decoded::Notice(_)) => summary.notices += 1,
             Err(e) => {
                 summary.rejected += 1;
                 writeln!(err, "line {}: {}: {}", i + 1, e.reason(), e)?;
@@ -417,12 +424,19 @@ pub fn rules_test(
         summary.lines += 1;
         let decoded = match decoder {
             Some(d) => d
-                .decode(Some(&line))
+                .decode_record(Some(&line))
                 .map_err(|e| format!("{}: {e}", e.reason())),
-            None => Ok(text_mention(&String::from_utf8_lossy(&line))),
+            None => Ok(Decoded::Mention(text_mention(&String::from_utf8_lossy(
+                &line,
+            )))),
         };
         let (matches, error) = match decoded {
-            Ok(mention) => (matcher.matches_with(&mention, &mut scratch), None),
+            Ok(Decoded::Mention(mention)) => (matcher.matches_with(&mention, &mut scratch), None),
+            // A stream notice is no mention and no error: it matches nothing.
+            Ok(Decoded::Notice(_)) => {
+                summary.notices += 1;
+                (Vec::new(), None)
+            }
             Err(e) => {
                 summary.rejected += 1;
                 (Vec::new(), Some(e))

@@ -193,6 +193,7 @@ pub async fn run_reloadable(
         config.pipeline.max_in_flight,
         config.pipeline.max_in_flight_bytes,
         config.output.max_message_bytes,
+        config.pipeline.deletion_memory,
     );
     let emit_task = tokio::spawn(emitter.run(score_rx));
     metrics.up.set(1);

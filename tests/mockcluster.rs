@@ -249,3 +249,101 @@ async fn every_kind_of_bad_input_reaches_the_dead_letter_topic() {
     .await;
     member.stop().await;
 }
+
+/// Twitter stream notices are counted, never dead-lettered; a deletion of a post that was
+/// scored becomes a deletion record on the scored topic, keyed by the brand like the post's
+/// record, and a deletion of a post that matched nothing produces nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_notices_are_counted_and_deletions_reach_the_scored_topic() {
+    let (_cluster, brokers) = cluster();
+    let config = Config::from_toml(&config_toml(&brokers, "notices", ""), "test").unwrap();
+    let tweet = |id: &str, text: &str| {
+        serde_json::json!({
+            "id_str": id,
+            "text": text,
+            "timestamp_ms": "1700000000000",
+            "user": {"id_str": "9", "screen_name": "someone", "followers_count": 5},
+            "lang": "en"
+        })
+        .to_string()
+    };
+    let delete = |id: &str| {
+        serde_json::json!({"delete": {"status": {"id": 1, "id_str": id, "user_id_str": "9"}, "timestamp_ms": "1700000001000"}})
+            .to_string()
+    };
+    let records: Vec<Input<'_>> = [
+        tweet("100", "Acme rocket skates are great"),
+        tweet("101", "nothing to see here"),
+        r#"{"limit": {"track": 42, "timestamp_ms": "1700000000500"}}"#.to_string(),
+        delete("100"),
+        delete("101"),
+        r#"{"warning": {"code": "FALLING_BEHIND", "message": "slow", "percent_full": 60}}"#
+            .to_string(),
+    ]
+    .into_iter()
+    .map(|p| ("tweets", None, Some(p.into_bytes())))
+    .collect();
+    let member = start(&config);
+    produce(&brokers, &records).await;
+    let reads = tokio::task::spawn_blocking({
+        let brokers = brokers.clone();
+        move || {
+            read_until(
+                &brokers,
+                &["scored", "dead"],
+                Duration::from_secs(30),
+                |r| r.len() >= 2,
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let metrics = member.metrics.clone();
+    wait_for("every record completed", Duration::from_secs(30), || {
+        metrics.notices.with_label_values(&["warning"]).get() == 1
+            && metrics.deletions_unknown.get() == 1
+    })
+    .await;
+    let metrics = member.stop().await;
+    assert!(
+        reads.iter().all(|r| r.topic == "scored"),
+        "no dead letters: {:?}",
+        reads.iter().map(|r| &r.headers).collect::<Vec<_>>()
+    );
+    assert_eq!(reads.len(), 2, "the scored post and its deletion");
+    let (scored, deletion) = (reads[0].json(), reads[1].json());
+    assert_eq!(scored["mention_id"], "100");
+    assert_eq!(deletion["mention_id"], "100");
+    assert_eq!(deletion["deleted"], true);
+    assert_eq!(deletion["brand"], "acme");
+    assert_eq!(reads[1].key.as_deref(), Some(&b"acme"[..]));
+    assert_eq!(
+        reads[1]
+            .headers
+            .get("brandpulse-record-type")
+            .map(String::as_str),
+        Some("deletion")
+    );
+    assert_eq!(reads[0].headers.get("brandpulse-record-type"), None);
+    for (kind, n) in [
+        ("delete", 2),
+        ("limit", 1),
+        ("warning", 1),
+        ("scrub_geo", 0),
+    ] {
+        assert_eq!(
+            metrics.notices.with_label_values(&[kind]).get(),
+            n,
+            "{kind}"
+        );
+    }
+    assert_eq!(metrics.deletions.get(), 1);
+    assert_eq!(metrics.deletions_unknown.get(), 1);
+    assert_eq!(
+        metrics
+            .dead_letters
+            .with_label_values(&["missing_field"])
+            .get(),
+        0
+    );
+}

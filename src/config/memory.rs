@@ -38,6 +38,10 @@ pub const ALERT_STAGE: u64 = 32 * MIB;
 /// twice (map and queue), the cached value (sentiment, flags, the language code's heap
 /// string) and the hash map's slot overhead. `score::stage`'s tests check it.
 pub const CACHE_ENTRY_BYTES: usize = 128;
+/// Upper bound of one post remembered by the emitter for deletions (`emit::deletions`): the
+/// id and the brand ids (64 bytes each at most, two brands on average) in the map and the
+/// queue, and the map's slot.
+pub const DELETION_ENTRY_BYTES: usize = 320;
 /// librdkafka's bookkeeping per produced record awaiting acknowledgement.
 pub const PER_IN_FLIGHT_RECORD: u64 = 256;
 
@@ -135,6 +139,12 @@ impl Estimate {
                 p.max_in_flight_bytes >> 20,
                 p.max_in_flight
             ),
+        });
+        parts.push(Part {
+            what: "posts remembered for deletions",
+            field: "pipeline.deletion_memory",
+            bytes: p.deletion_memory as u64 * DELETION_ENTRY_BYTES as u64,
+            how: format!("{} posts x {DELETION_ENTRY_BYTES} B", p.deletion_memory),
         });
         parts.push(Part {
             what: "consumer prefetch",

@@ -231,6 +231,10 @@ pub struct PipelineConfig {
     /// Most bytes (keys and payloads) of produced records awaiting acknowledgement.
     #[serde(default = "default_max_in_flight_bytes")]
     pub max_in_flight_bytes: usize,
+    /// Posts whose brands the emitter remembers, so that a deletion notice becomes one
+    /// deletion record per brand (0: deletions produce nothing).
+    #[serde(default = "default_deletion_memory")]
+    pub deletion_memory: usize,
     /// A batch between stages is sent once its records reach this many bytes (or
     /// `batch_size` records, whichever comes first).
     #[serde(default = "default_batch_bytes")]
@@ -258,6 +262,7 @@ impl Default for PipelineConfig {
             channel_capacity: default_channel_capacity(),
             max_in_flight: default_max_in_flight(),
             max_in_flight_bytes: default_max_in_flight_bytes(),
+            deletion_memory: default_deletion_memory(),
             batch_bytes: default_batch_bytes(),
             consumer_prefetch_bytes: default_consumer_prefetch(),
             memory_limit_mib: default_memory_limit_mib(),
@@ -289,6 +294,9 @@ fn default_max_in_flight() -> usize {
 }
 fn default_max_in_flight_bytes() -> usize {
     64 << 20
+}
+fn default_deletion_memory() -> usize {
+    50_000
 }
 fn default_batch_bytes() -> usize {
     1 << 20
@@ -947,6 +955,7 @@ impl Config {
             4 << 30,
         )?;
         in_range("pipeline.batch_bytes", p.batch_bytes, 4096, 64 << 20)?;
+        in_range("pipeline.deletion_memory", p.deletion_memory, 0, 10_000_000)?;
         in_range(
             "pipeline.consumer_prefetch_bytes",
             p.consumer_prefetch_bytes,

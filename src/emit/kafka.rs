@@ -15,12 +15,13 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use tokio::sync::mpsc;
 
+use super::deletions::{DeletionRecord, RecentBrands, RECORD_TYPE_HEADER};
 use super::failure::{self, Cut, FailureKind};
 use super::{dead_letter_record, encode_scored, scored_records, EmitError, Rejected};
 use crate::config::Config;
 use crate::mention::ScoredMention;
 use crate::record::offsets::Offsets;
-use crate::record::{Origin, Outbound, Outputs};
+use crate::record::{Notice, NoticeKind, Origin, Outbound, Outputs};
 use crate::telemetry::Metrics;
 
 /// Creates the producer used for outputs: idempotent, acks from all replicas (see
@@ -73,6 +74,8 @@ struct Pending {
     payload: Option<Vec<u8>>,
     headers: Option<OwnedHeaders>,
     attempt: u32,
+    /// A deletion record (counted apart from scored mentions).
+    deletion: bool,
 }
 
 impl Pending {
@@ -108,6 +111,7 @@ pub struct Emitter {
     max_in_flight: usize,
     max_in_flight_bytes: usize,
     max_message_bytes: usize,
+    deletion_memory: usize,
     throttle: crate::telemetry::throttle::Throttle,
 }
 
@@ -125,6 +129,7 @@ impl Emitter {
         max_in_flight: usize,
         max_in_flight_bytes: usize,
         max_message_bytes: usize,
+        deletion_memory: usize,
     ) -> Self {
         // The emit stage's label values, at zero before the first failure.
         for kind in FailureKind::LABELS {
@@ -142,6 +147,7 @@ impl Emitter {
             max_in_flight,
             max_in_flight_bytes,
             max_message_bytes,
+            deletion_memory,
             throttle: Default::default(),
         }
     }
@@ -160,6 +166,7 @@ impl Emitter {
         // Bytes of keys and payloads produced and not yet acknowledged (librdkafka's queue
         // holds nothing else of ours).
         let mut in_flight_bytes = 0usize;
+        let mut recent = RecentBrands::new(self.deletion_memory);
         loop {
             let room =
                 deliveries.len() < self.max_in_flight && in_flight_bytes < self.max_in_flight_bytes;
@@ -186,7 +193,13 @@ impl Emitter {
                     for (outbound, scored) in batch {
                         let id = next_id;
                         next_id += 1;
-                        let pending = self.to_pending(id, &outbound, &scored)?;
+                        if let Some(first) = scored.first() {
+                            recent.remember(&first.mention_id, scored.iter().map(|s| s.brand.clone()));
+                        }
+                        let mut pending = self.to_pending(id, &outbound, &scored)?;
+                        if let Outputs::Notice(n) = &outbound.outputs {
+                            pending = self.deletions(id, n, &mut recent)?;
+                        }
                         if pending.is_empty() {
                             self.complete(&outbound.origin);
                             continue;
@@ -203,7 +216,14 @@ impl Emitter {
                     in_flight_bytes = in_flight_bytes.saturating_sub(pending.size());
                     let error = match result {
                         Ok(()) => {
-                            let output = if pending.dead_letter.is_some() { "dead_letter" } else { "scored" };
+                            let output = if pending.dead_letter.is_some() {
+                                "dead_letter"
+                            } else if pending.deletion {
+                                self.metrics.deletions.inc();
+                                "deletion"
+                            } else {
+                                "scored"
+                            };
                             self.metrics.produced.with_label_values(&[output]).inc();
                             self.output_done(&mut records, pending.record);
                             continue;
@@ -250,7 +270,7 @@ impl Emitter {
         scored: &[ScoredMention],
     ) -> Result<Vec<Pending>, EmitError> {
         Ok(match &outbound.outputs {
-            Outputs::None => Vec::new(),
+            Outputs::None | Outputs::Notice(_) => Vec::new(),
             Outputs::Scored { .. } => {
                 let mut v = Vec::with_capacity(scored.len());
                 for s in scored {
@@ -261,6 +281,7 @@ impl Emitter {
                         payload: Some(encode_scored(s)?),
                         headers: None,
                         attempt: 0,
+                        deletion: false,
                     });
                 }
                 v
@@ -284,6 +305,42 @@ impl Emitter {
                 vec![self.dead_letter(id, source, Cut::Whole)]
             }
         })
+    }
+
+    /// The deletion records of a notice: one per brand its post was produced for, when the
+    /// notice is a deletion of a remembered post; nothing otherwise.
+    fn deletions(
+        &self,
+        id: u64,
+        notice: &Notice,
+        recent: &mut RecentBrands,
+    ) -> Result<Vec<Pending>, EmitError> {
+        let (NoticeKind::Delete, Some(mention_id)) = (notice.kind, &notice.mention_id) else {
+            return Ok(Vec::new());
+        };
+        let Some(brands) = recent.take(mention_id) else {
+            self.metrics.deletions_unknown.inc();
+            tracing::debug!(%mention_id, "deletion of a post not produced recently: nothing to delete");
+            return Ok(Vec::new());
+        };
+        let now = chrono::Utc::now();
+        let mut out = Vec::with_capacity(brands.len());
+        for brand in brands {
+            let record = DeletionRecord::new(mention_id, &brand, now);
+            out.push(Pending {
+                record: id,
+                dead_letter: None,
+                key: Some(brand.into_bytes()),
+                payload: Some(serde_json::to_vec(&record)?),
+                headers: Some(OwnedHeaders::new().insert(rdkafka::message::Header {
+                    key: RECORD_TYPE_HEADER,
+                    value: Some("deletion"),
+                })),
+                attempt: 0,
+                deletion: true,
+            });
+        }
+        Ok(out)
     }
 
     /// The dead letter of `source` in the form `cut`.
@@ -311,6 +368,7 @@ impl Emitter {
             payload: built.payload,
             headers: Some(built.headers),
             attempt: 0,
+            deletion: false,
         }
     }
 

@@ -6,6 +6,7 @@
 //! only then completes the consumed record through its [`Offsets`](crate::record::offsets::Offsets)
 //! handle, which stores the offset.
 
+pub mod deletions;
 pub mod failure;
 pub mod kafka;
 

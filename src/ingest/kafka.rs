@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use super::Decoder;
 use crate::config::Config;
 use crate::record::offsets::{self, SharedTracker, StoreOffset};
-use crate::record::{DeadLetter, Ingested, Origin, TopicPartition};
+use crate::record::{DeadLetter, Decoded, Ingested, Origin, TopicPartition};
 use crate::shutdown::Shutdown;
 use crate::telemetry::http::Health;
 use crate::telemetry::{stats, Metrics};
@@ -219,11 +219,14 @@ pub async fn run(
                     consumed_at: started,
                     format: decoder.format(),
                 };
-                let result = decoder.decode(msg.payload()).map_err(|error| DeadLetter {
+                let result = decoder.decode_record(msg.payload()).map_err(|error| DeadLetter {
                     key: msg.key().map(<[u8]>::to_vec),
                     payload: msg.payload().map(<[u8]>::to_vec),
                     error,
                 });
+                if let Ok(Decoded::Notice(n)) = &result {
+                    metrics.notices.with_label_values(&[n.kind.as_str()]).inc();
+                }
                 offsets::lock(&tracker).track(&origin.tp, origin.offset);
                 decode_time += started.elapsed();
                 batch_bytes += msg.payload_len() + msg.key().map_or(0, <[u8]>::len);

@@ -10,7 +10,7 @@ pub mod kafka;
 pub mod twitter;
 
 use crate::mention::Mention;
-use crate::record::{DecodeError, InputFormat};
+use crate::record::{DecodeError, Decoded, InputFormat};
 
 /// Size limits a decoded mention must keep, so that every output record built from it is
 /// bounded too.
@@ -151,21 +151,35 @@ impl Decoder {
         self.limits
     }
 
-    /// Decodes one payload.
+    /// Decodes one payload that must be a mention (a stream notice is
+    /// [`DecodeError::Notice`]); see [`Self::decode_record`].
     ///
     /// # Errors
     /// A [`DecodeError`] saying why the payload is not an acceptable mention.
     pub fn decode(&self, payload: Option<&[u8]>) -> Result<Mention, DecodeError> {
+        match self.decode_record(payload)? {
+            Decoded::Mention(m) => Ok(m),
+            Decoded::Notice(n) => Err(DecodeError::Notice(n.kind.as_str())),
+        }
+    }
+
+    /// Decodes one payload: a mention, or a stream notice (Twitter's `delete`, `limit`, ...).
+    ///
+    /// # Errors
+    /// A [`DecodeError`] saying why the payload is neither.
+    pub fn decode_record(&self, payload: Option<&[u8]>) -> Result<Decoded, DecodeError> {
         let bytes = payload.ok_or(DecodeError::EmptyPayload)?;
         let text = std::str::from_utf8(bytes).map_err(|e| DecodeError::InvalidUtf8 {
             valid_up_to: e.valid_up_to(),
         })?;
-        let mention = match self.format {
-            InputFormat::Canonical => canonical::decode(text)?,
-            InputFormat::TwitterV1 => twitter::decode(text)?,
+        let decoded = match self.format {
+            InputFormat::Canonical => Decoded::Mention(canonical::decode(text)?),
+            InputFormat::TwitterV1 => twitter::decode_record(text)?,
         };
-        self.limits.check(&mention)?;
-        Ok(mention)
+        if let Decoded::Mention(m) = &decoded {
+            self.limits.check(m)?;
+        }
+        Ok(decoded)
     }
 }
 

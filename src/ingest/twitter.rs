@@ -21,11 +21,14 @@
 //! - `url` is `https://twitter.com/{screen_name}/status/{id_str}`; engagement comes from
 //!   `favorite_count`, `retweet_count` and `reply_count`, 0 when absent or null.
 //!
-//! Stream messages that are not tweets (`delete`, `limit`, ...) have no `id_str` and are
-//! rejected as [`DecodeError::MissingField`].
+//! Stream messages that are not tweets (`delete`, `scrub_geo`, `limit`, `status_withheld`,
+//! `user_withheld`, `disconnect`, `warning`: an object with no `id_str` whose one top-level key
+//! names the kind) are [`Notice`]s ([`decode_record`]), not errors; a deletion carries the
+//! deleted post's id.
 
 use super::{classify_json_error, join_path, DecodeError};
 use crate::mention::{Author, Engagement, Mention, Reference};
+use crate::record::{Decoded, Notice, NoticeKind};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -46,8 +49,54 @@ const CREATED_AT_FORMAT: &str = "%a %b %d %H:%M:%S %z %Y";
 /// - [`DecodeError::InvalidField`] for an empty `id_str`, an unreadable `timestamp_ms` or
 ///   `created_at`, or a field of the wrong type (serde_json's message, field `(root)`).
 pub fn decode(json: &str) -> Result<Mention, DecodeError> {
+    match decode_record(json)? {
+        Decoded::Mention(m) => Ok(m),
+        Decoded::Notice(n) => Err(DecodeError::Notice(n.kind.as_str())),
+    }
+}
+
+/// Decodes one message of a v1.1 stream: a tweet, or a [`Notice`].
+///
+/// # Errors
+/// As [`decode`], for messages that are neither.
+pub fn decode_record(json: &str) -> Result<Decoded, DecodeError> {
     let tweet: Tweet = serde_json::from_str(json).map_err(|e| classify_json_error(&e, ""))?;
-    tweet.into_mention()
+    // Every field of a Tweet is optional, so a notice reads as a tweet without `id_str`:
+    // only then is the message looked at again.
+    if tweet.id_str.is_none() {
+        if let Some(notice) = serde_json::from_str::<Value>(json)
+            .ok()
+            .as_ref()
+            .and_then(notice_of)
+        {
+            return Ok(Decoded::Notice(notice));
+        }
+    }
+    tweet.into_mention().map(Decoded::Mention)
+}
+
+/// A stream notice: an object without `id_str` whose only top-level key is a notice kind.
+fn notice_of(value: &Value) -> Option<Notice> {
+    let object = value.as_object()?;
+    if object.len() != 1 || object.contains_key("id_str") {
+        return None;
+    }
+    let (key, body) = object.iter().next()?;
+    let kind = NoticeKind::from_key(key)?;
+    // delete: {"status": {"id_str"}}; status_withheld: {"id_str"}; scrub_geo: up to a post id.
+    let id = match kind {
+        NoticeKind::Delete => body.pointer("/status/id_str"),
+        NoticeKind::StatusWithheld => body.get("id_str"),
+        NoticeKind::ScrubGeo => body.get("up_to_status_id_str"),
+        _ => None,
+    };
+    Some(Notice {
+        kind,
+        mention_id: id
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+    })
 }
 
 /// The parts of a v1.1 Tweet object that are read. `Option` throughout: absence is judged
@@ -506,6 +555,51 @@ mod tests {
     }
 
     #[test]
+    fn stream_notices_are_not_errors() {
+        let notice = |json: &str| match decode_record(json) {
+            Ok(Decoded::Notice(n)) => (n.kind, n.mention_id),
+            other => panic!("{json}: {other:?}"),
+        };
+        assert_eq!(
+            notice(
+                r#"{"delete":{"status":{"id":1,"id_str":"1788811377903284224","user_id":3,"user_id_str":"3"},"timestamp_ms":"1700000000000"}}"#
+            ),
+            (NoticeKind::Delete, Some("1788811377903284224".into()))
+        );
+        assert_eq!(
+            notice(r#"{"limit":{"track":1234,"timestamp_ms":"1700000000000"}}"#),
+            (NoticeKind::Limit, None)
+        );
+        assert_eq!(
+            notice(r#"{"scrub_geo":{"user_id_str":"3","up_to_status_id_str":"99"}}"#),
+            (NoticeKind::ScrubGeo, Some("99".into()))
+        );
+        assert_eq!(
+            notice(
+                r#"{"status_withheld":{"id_str":"7","user_id":3,"withheld_in_countries":["DE"]}}"#
+            ),
+            (NoticeKind::StatusWithheld, Some("7".into()))
+        );
+        assert_eq!(
+            notice(r#"{"user_withheld":{"id":3,"withheld_in_countries":["DE"]}}"#).0,
+            NoticeKind::UserWithheld
+        );
+        assert_eq!(
+            notice(r#"{"disconnect":{"code":4,"stream_name":"x","reason":"y"}}"#).0,
+            NoticeKind::Disconnect
+        );
+        assert_eq!(
+            notice(r#"{"warning":{"code":"FALLING_BEHIND","message":"m","percent_full":60}}"#).0,
+            NoticeKind::Warning
+        );
+        // A tweet that happens to carry a `delete` key is still a tweet.
+        assert!(matches!(
+            decode_record(&tweet(r#","delete":{"x":1}"#)),
+            Ok(Decoded::Mention(_))
+        ));
+    }
+
+    #[test]
     fn rejects_each_kind_of_bad_tweet() {
         let missing = |f: &str| DecodeError::MissingField(f.into());
         let cases: Vec<(&str, String, &str, Option<DecodeError>)> = vec![
@@ -523,9 +617,15 @@ mod tests {
                 Some(missing("id_str")),
             ),
             (
-                "stream delete notice",
+                "a stream delete notice where only a tweet is accepted",
                 r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":3,"user_id_str":"3"}}}"#
                     .into(),
+                "stream_notice",
+                Some(DecodeError::Notice("delete")),
+            ),
+            (
+                "an unknown kind of message",
+                r#"{"friends":[1,2,3]}"#.into(),
                 "missing_field",
                 Some(missing("id_str")),
             ),

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::reload::Rules;
 use super::{Matcher, Scratch};
 use crate::mention::MatchedMention;
-use crate::record::{Ingested, Matched};
+use crate::record::{Decoded, Ingested, Matched, Routed};
 use crate::telemetry::Metrics;
 
 /// Matches one batch: the stage's synchronous core.
@@ -21,13 +21,16 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
         .into_iter()
         .map(|i| Matched {
             origin: i.origin,
-            result: i.result.map(|mention| {
-                let matches = matcher.matches_with(&mention, &mut scratch);
-                if matches.is_empty() {
-                    unmatched += 1;
-                    None
-                } else {
-                    Some(MatchedMention { mention, matches })
+            result: i.result.map(|decoded| match decoded {
+                Decoded::Notice(n) => Routed::Notice(n),
+                Decoded::Mention(mention) => {
+                    let matches = matcher.matches_with(&mention, &mut scratch);
+                    if matches.is_empty() {
+                        unmatched += 1;
+                        Routed::Unmatched
+                    } else {
+                        Routed::Matched(MatchedMention { mention, matches })
+                    }
                 }
             }),
         })

@@ -42,6 +42,11 @@ pub enum DecodeError {
         /// The limit.
         limit: usize,
     },
+    /// A stream notice (`delete`, `limit`, ...) where only a mention is accepted; the
+    /// pipeline itself handles notices ([`crate::record::Decoded::Notice`]) and never
+    /// dead-letters them.
+    #[error("a `{0}` stream notice, not a mention")]
+    Notice(&'static str),
     /// The Kafka record has no payload (a tombstone).
     #[error("record has no payload")]
     EmptyPayload,
@@ -62,7 +67,7 @@ pub enum DecodeError {
 
 impl DecodeError {
     /// Bounded reason label: `invalid_utf8`, `invalid_json`, `missing_field`, `invalid_field`,
-    /// `text_too_long`, `empty_payload` or `field_too_long`.
+    /// `text_too_long`, `empty_payload`, `field_too_long` or `stream_notice`.
     pub fn reason(&self) -> &'static str {
         match self {
             DecodeError::InvalidUtf8 { .. } => "invalid_utf8",
@@ -72,11 +77,12 @@ impl DecodeError {
             DecodeError::TextTooLong { .. } => "text_too_long",
             DecodeError::EmptyPayload => "empty_payload",
             DecodeError::FieldTooLong { .. } => "field_too_long",
+            DecodeError::Notice(_) => "stream_notice",
         }
     }
 
     /// Every reason label, for pre-registering metric series.
-    pub const REASONS: [&'static str; 7] = [
+    pub const REASONS: [&'static str; 8] = [
         "invalid_utf8",
         "invalid_json",
         "missing_field",
@@ -84,5 +90,6 @@ impl DecodeError {
         "text_too_long",
         "empty_payload",
         "field_too_long",
+        "stream_notice",
     ];
 }

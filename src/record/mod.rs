@@ -47,6 +47,80 @@ impl InputFormat {
     }
 }
 
+/// A stream message that is not a mention: Twitter's streaming API interleaves notices
+/// (`{"delete": ...}`, `{"limit": ...}`, ...) with tweets. They are not bad records: they are
+/// counted by kind, and a deletion is passed on to the scored topic so that downstream
+/// services can remove the post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// What it says.
+    pub kind: NoticeKind,
+    /// The post it is about (`delete`, `scrub_geo`, `status_withheld`), when it names one.
+    pub mention_id: Option<String>,
+}
+
+/// Kinds of stream notices (Twitter API v1.1 streaming message types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    /// A post was deleted: `{"delete": {"status": {"id_str": ...}}}`.
+    Delete,
+    /// Location data was removed from an author's posts.
+    ScrubGeo,
+    /// The stream matched more posts than it delivered.
+    Limit,
+    /// A post is withheld in some countries.
+    StatusWithheld,
+    /// An author is withheld in some countries.
+    UserWithheld,
+    /// The stream is about to be closed.
+    Disconnect,
+    /// A stall warning.
+    Warning,
+}
+
+impl NoticeKind {
+    /// Every kind, in label order.
+    pub const ALL: [NoticeKind; 7] = [
+        NoticeKind::Delete,
+        NoticeKind::ScrubGeo,
+        NoticeKind::Limit,
+        NoticeKind::StatusWithheld,
+        NoticeKind::UserWithheld,
+        NoticeKind::Disconnect,
+        NoticeKind::Warning,
+    ];
+
+    /// The message's top-level key, also the metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Delete => "delete",
+            NoticeKind::ScrubGeo => "scrub_geo",
+            NoticeKind::Limit => "limit",
+            NoticeKind::StatusWithheld => "status_withheld",
+            NoticeKind::UserWithheld => "user_withheld",
+            NoticeKind::Disconnect => "disconnect",
+            NoticeKind::Warning => "warning",
+        }
+    }
+
+    /// The kind whose top-level key is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == key)
+    }
+}
+
+/// What one input record decodes to.
+#[derive(Debug, Clone, PartialEq)]
+// Nearly every record is a mention: boxing it would allocate per record to shrink the rare
+// notice.
+#[allow(clippy::large_enum_variant)]
+pub enum Decoded {
+    /// A post, comment or article.
+    Mention(Mention),
+    /// A stream notice.
+    Notice(Notice),
+}
+
 /// Where a consumed record came from.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -65,17 +139,30 @@ pub struct Origin {
 pub struct Ingested {
     /// Where from.
     pub origin: Origin,
-    /// The mention, or why it was rejected.
-    pub result: Result<Mention, DeadLetter>,
+    /// The mention or notice, or why the record was rejected.
+    pub result: Result<Decoded, DeadLetter>,
 }
 
-/// Matcher -> score. `Ok(None)`: decoded but matched no brand.
+/// What the matcher made of a decoded record.
+#[derive(Debug)]
+// As `Decoded`: the large variant is the common one.
+#[allow(clippy::large_enum_variant)]
+pub enum Routed {
+    /// A mention that matched no brand.
+    Unmatched,
+    /// A mention and the brands it matched.
+    Matched(MatchedMention),
+    /// A stream notice, passed on to the emitter.
+    Notice(Notice),
+}
+
+/// Matcher -> score.
 #[derive(Debug)]
 pub struct Matched {
     /// Where from.
     pub origin: Origin,
-    /// The matched mention, no match, or why it was rejected.
-    pub result: Result<Option<MatchedMention>, DeadLetter>,
+    /// The matched mention, no match, a notice, or why the record was rejected.
+    pub result: Result<Routed, DeadLetter>,
 }
 
 /// The sentiment of one text, with the language it was scored in.
@@ -120,6 +207,8 @@ pub enum Outputs {
     },
     /// Send the record to the dead-letter topic.
     Dead(DeadLetter),
+    /// A stream notice: a deletion becomes deletion records on the scored topic.
+    Notice(Notice),
 }
 
 /// Score -> emit.

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::{spans, ScoreError, ScoreInput, Scorer};
 use crate::lang;
 use crate::mention::{MatchedMention, Mention, ScorerInfo, Sentiment};
-use crate::record::{BrandScore, Matched, Outbound, Outputs, ScoredText};
+use crate::record::{BrandScore, Matched, Outbound, Outputs, Routed, ScoredText};
 use crate::telemetry::{source_bucket, Metrics};
 
 /// One brand of a mention: the unit it is scored on and the spans of that unit's text.
@@ -339,7 +339,7 @@ impl ScoreStage {
         let to_score: Vec<&MatchedMention> = batch
             .iter()
             .filter_map(|m| match &m.result {
-                Ok(Some(mm)) => Some(mm),
+                Ok(Routed::Matched(mm)) => Some(mm),
                 _ => None,
             })
             .collect();
@@ -357,8 +357,9 @@ impl ScoreStage {
         for m in batch {
             let outputs = match m.result {
                 Err(dl) => Outputs::Dead(dl),
-                Ok(None) => Outputs::None,
-                Ok(Some(mention)) => match scored.next() {
+                Ok(Routed::Unmatched) => Outputs::None,
+                Ok(Routed::Notice(n)) => Outputs::Notice(n),
+                Ok(Routed::Matched(mention)) => match scored.next() {
                     Some(scores) if !scores.is_empty() => {
                         if scores.iter().any(|s| s.scored.degraded) {
                             metrics.score_degraded.inc();

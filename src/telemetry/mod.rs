@@ -106,6 +106,13 @@ pub struct Metrics {
     pub outputs_dropped: IntCounter,
     /// Mentions that matched no brand.
     pub unmatched: IntCounter,
+    /// Stream notices (Twitter `delete`, `limit`, ...) by kind.
+    pub notices: IntCounterVec,
+    /// Deletion records produced to the scored topic (one per brand of the deleted post).
+    pub deletions: IntCounter,
+    /// Deletion notices for posts the emitter had not produced recently (matched no brand,
+    /// or older than `pipeline.deletion_memory`): no record produced.
+    pub deletions_unknown: IntCounter,
     /// Sentiment cache hits (reposts scored once).
     pub score_cache_hits: IntCounter,
     /// Mentions scored by the fallback scorer in degraded mode.
@@ -217,6 +224,21 @@ impl Metrics {
             unmatched: IntCounter::new(
                 "brandpulse_matcher_unmatched_total",
                 "Decoded mentions that matched no brand.",
+            )?,
+            notices: IntCounterVec::new(
+                Opts::new(
+                    "brandpulse_ingest_notices_total",
+                    "Stream notices that are not mentions (Twitter delete, scrub_geo, limit, status_withheld, user_withheld, disconnect, warning), by kind.",
+                ),
+                &["kind"],
+            )?,
+            deletions: IntCounter::new(
+                "brandpulse_emit_deletions_total",
+                "Deletion records produced to the scored topic (one per brand of a deleted post).",
+            )?,
+            deletions_unknown: IntCounter::new(
+                "brandpulse_emit_deletions_unknown_total",
+                "Deletion notices for posts not produced recently (no brand matched, or older than pipeline.deletion_memory): nothing produced.",
             )?,
             score_cache_hits: IntCounter::new(
                 "brandpulse_score_cache_hits_total",
@@ -356,6 +378,12 @@ impl Metrics {
         registry.register(Box::new(m.produce_errors.clone()))?;
         registry.register(Box::new(m.outputs_dropped.clone()))?;
         registry.register(Box::new(m.unmatched.clone()))?;
+        registry.register(Box::new(m.notices.clone()))?;
+        registry.register(Box::new(m.deletions.clone()))?;
+        registry.register(Box::new(m.deletions_unknown.clone()))?;
+        for kind in crate::record::NoticeKind::ALL {
+            m.notices.with_label_values(&[kind.as_str()]);
+        }
         registry.register(Box::new(m.score_cache_hits.clone()))?;
         registry.register(Box::new(m.score_degraded.clone()))?;
         registry.register(Box::new(m.score_degraded_mode.clone()))?;
@@ -370,7 +398,7 @@ impl Metrics {
         for reason in crate::record::DecodeError::REASONS {
             m.dead_letters.with_label_values(&[reason]);
         }
-        for output in ["scored", "dead_letter"] {
+        for output in ["scored", "deletion", "dead_letter"] {
             m.produced.with_label_values(&[output]);
         }
         for client in ["consumer", "producer"] {
