@@ -82,6 +82,7 @@ pub mod pipeline;
 pub mod preflight;
 pub mod record;
 pub mod rules;
+pub mod schemas;
 pub mod score;
 pub mod service;
 pub mod shutdown;

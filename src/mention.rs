@@ -2,8 +2,9 @@
 //! [`Mention`] (ingest) -> [`MatchedMention`] (matcher) -> [`ScoredMention`] (score, emit).
 //!
 //! [`Mention`] is also brandpulse's canonical input format; its JSON Schema is
-//! `docs/schemas/mention.schema.json`. [`ScoredMention`] is the output format, documented in
-//! `docs/schemas/scored-mention.schema.json`.
+//! `docs/schemas/mention.schema.json`. [`ScoredMention`] is the output format
+//! (`docs/schemas/scored-mention.schema.json`). Both schemas are generated from these types
+//! ([`crate::schemas`]); the doc comments below are their descriptions.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,18 +13,23 @@ use serde::{Deserialize, Serialize};
 pub const SCORED_SCHEMA_VERSION: u32 = 1;
 
 /// A social post, comment or news item that may talk about a brand.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mention {
-    /// Provider-unique id of the mention (for a repost: the repost's own id).
+    /// Provider-unique id of the mention (for a repost: the repost's own id). Not empty or
+    /// blank.
+    #[schemars(regex(pattern = r"\S"))]
     pub id: String,
     /// Full text (for a repost: the text of the original).
     pub text: String,
     /// When the mention was posted.
     pub created_at: DateTime<Utc>,
-    /// Platform, e.g. `twitter`, `reddit`, `news`.
+    /// Platform, e.g. `twitter`, `reddit`, `news`. Not empty or blank.
+    #[schemars(regex(pattern = r"\S"))]
     pub source: String,
-    /// ISO 639-1 language code when the provider supplies one.
+    /// ISO 639-1 (or 639-2/3) language code, lowercase, when the provider supplies one;
+    /// brandpulse detects one otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z]{2,3}$"))]
     pub lang: Option<String>,
     /// Who posted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +58,7 @@ pub struct Mention {
 }
 
 /// Author of a mention.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Author {
     /// Provider-unique author id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +72,7 @@ pub struct Author {
 }
 
 /// Engagement counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Engagement {
     /// Likes / favourites.
     #[serde(default)]
@@ -80,7 +86,7 @@ pub struct Engagement {
 }
 
 /// A reference to another mention (reply, repost, quote).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reference {
     /// Id of the referenced mention.
     pub id: String,
@@ -154,7 +160,7 @@ pub struct MatchedMention {
 }
 
 /// Sentiment class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SentimentLabel {
     /// Favourable.
@@ -184,18 +190,20 @@ impl SentimentLabel {
 }
 
 /// A sentiment judgement.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sentiment {
     /// The class.
     pub label: SentimentLabel,
     /// Polarity in [-1, 1]: -1 very negative, 1 very positive.
+    #[schemars(range(min = -1.0, max = 1.0))]
     pub score: f32,
     /// How sure the scorer is of `label`, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub confidence: f32,
 }
 
 /// Name and version of the scorer that produced a sentiment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScorerInfo {
     /// e.g. `lexicon`.
     pub name: String,
@@ -203,10 +211,13 @@ pub struct ScorerInfo {
     pub version: String,
 }
 
-/// The output record: one per (mention, brand) match. Keyed by brand id on the output topic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// brandpulse's output record: one per (mention, brand) match, keyed by brand id on the
+/// output topic. Optional properties are absent rather than null. A breaking change bumps
+/// `schema_version`; consumers should ignore properties they do not know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScoredMention {
     /// Output schema version, [`SCORED_SCHEMA_VERSION`].
+    #[schemars(extend("const" = 1))]
     pub schema_version: u32,
     /// Id of the mention.
     pub mention_id: String,
@@ -219,6 +230,7 @@ pub struct ScoredMention {
     /// The sentiment of the mention's text.
     pub sentiment: Sentiment,
     /// Language used for scoring (ISO 639-1), `und` when unknown.
+    #[schemars(regex(pattern = "^[a-z]{2,3}$"))]
     pub lang: String,
     /// Whether `lang` was detected by brandpulse rather than given by the provider.
     pub lang_detected: bool,

@@ -20,11 +20,13 @@ use crate::mention::SCORED_SCHEMA_VERSION;
 pub const RECORD_TYPE_HEADER: &str = "brandpulse-record-type";
 
 /// A deletion record on the scored topic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeletionRecord {
     /// The scored records' format version.
+    #[schemars(extend("const" = 1))]
     pub schema_version: u32,
     /// Always `true`: what tells a deletion from a scored mention in the JSON.
+    #[schemars(extend("const" = true))]
     pub deleted: bool,
     /// The deleted post.
     pub mention_id: String,

@@ -64,7 +64,7 @@ struct Bucket {
 }
 
 /// A scored mention as the page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RecentMention {
     /// Mention id.
     pub id: String,
@@ -318,7 +318,7 @@ impl LiveView {
 }
 
 /// Per-minute series of one brand, aligned with [`Snapshot::minutes`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Series {
     /// Positive mentions per minute.
     pub positive: Vec<u32>,
@@ -331,7 +331,7 @@ pub struct Series {
 }
 
 /// One brand in a [`Snapshot`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BrandSnapshot {
     /// Brand id.
     pub brand: String,
@@ -346,7 +346,7 @@ pub struct BrandSnapshot {
 }
 
 /// What `/api/live` returns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Snapshot {
     /// When it was taken.
     pub generated_at: DateTime<Utc>,
