@@ -63,22 +63,11 @@ impl From<&AlertConfig> for DetectorConfig {
     }
 }
 
+/// The settings of the default `[alert]` section: the defaults are defined once, in the
+/// config.
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self {
-            windows_per_hour: 60.0,
-            warmup_windows: 360,
-            min_count: 10,
-            min_ratio: 1.5,
-            p_value: 1e-4,
-            critical_p_value: 1e-9,
-            persistence_k: 2,
-            persistence_n: 3,
-            cooldown_windows: 30,
-            span_windows: 10,
-            long_span_windows: 30,
-            baseline_error: 0.1,
-        }
+        Self::from(&AlertConfig::default())
     }
 }
 
