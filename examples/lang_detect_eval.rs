@@ -144,7 +144,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         results.push(("whatlang".into(), per, rss_mib() - base));
     }
 
-    for (name, high) in [("lingua low accuracy", false), ("lingua high accuracy", true)] {
+    for (name, high) in [
+        ("lingua low accuracy", false),
+        ("lingua high accuracy", true),
+    ] {
         if !wants(name) {
             continue;
         }

@@ -41,10 +41,18 @@ fn the_scored_schema_describes_every_field() {
         .unwrap()
         .schema;
     let props = scored["properties"].as_object().unwrap();
-    for field in ["degraded", "scored_spans", "lang_detected", "scorer", "reach"] {
+    for field in [
+        "degraded",
+        "scored_spans",
+        "lang_detected",
+        "scorer",
+        "reach",
+    ] {
         assert!(props.contains_key(field), "{field} missing");
         assert!(
-            props[field]["description"].as_str().is_some_and(|d| !d.is_empty()),
+            props[field]["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
             "{field} has no description"
         );
     }
