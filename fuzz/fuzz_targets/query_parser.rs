@@ -1,4 +1,4 @@
-//! Fuzzes the brand query parser (`brandpulse::matcher::query`).
+//! Fuzzes the brand query parser (`brandpulse::rules::query`).
 //!
 //! Input: UTF-8 text; up to the first `\n` is the query, the rest is a document. The query
 //! is parsed with the default limits and with tiny ones (to reach the limit errors). Checks:
@@ -8,7 +8,7 @@
 //! Run it with `bash scripts/fuzz.sh [SECONDS]` (or `make fuzz`).
 #![no_main]
 
-use brandpulse::matcher::query::{eval, literals, parse, Doc, Limits};
+use brandpulse::rules::query::{eval, literals, parse, Doc, Limits};
 use libfuzzer_sys::fuzz_target;
 
 const TINY: Limits = Limits {

@@ -22,8 +22,10 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::core::{AlertCore, Checkpoint, Closed, ScoredInput, Skip};
 use crate::config::Config;
+use crate::kafka::Client;
 use crate::record::alert::{AlertEvent, AlertState};
 use crate::shutdown::Shutdown;
+use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::Metrics;
 
 /// Errors of the alert stage.
@@ -65,7 +67,13 @@ impl ClientContext for Deliveries {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        crate::telemetry::kafka_error(&self.throttle, "alert-producer", &error, reason);
+        KafkaClientError {
+            client: Client::AlertProducer,
+            during: During::Callback,
+            error: &error,
+            reason,
+        }
+        .emit(None, &self.throttle);
     }
 }
 
@@ -295,7 +303,13 @@ impl ClientContext for StageContext {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        crate::telemetry::kafka_error(&self.throttle, "alert-consumer", &error, reason);
+        KafkaClientError {
+            client: Client::AlertConsumer,
+            during: During::Callback,
+            error: &error,
+            reason,
+        }
+        .emit(Some(&self.shared.metrics), &self.throttle);
     }
 }
 
@@ -350,14 +364,13 @@ impl ConsumerContext for StageContext {
                     "alert stage: partitions assigned, state restored");
             }
             Rebalance::Revoke(_) => {}
-            Rebalance::Error(e) => {
-                self.shared
-                    .metrics
-                    .kafka_errors
-                    .with_label_values(&["consumer"])
-                    .inc();
-                tracing::warn!(error = %e, "alert stage: rebalance error");
+            Rebalance::Error(e) => KafkaClientError {
+                client: Client::AlertConsumer,
+                during: During::Rebalance,
+                error: e,
+                reason: "",
             }
+            .emit(Some(&self.shared.metrics), &self.throttle),
         }
     }
 }
@@ -455,6 +468,7 @@ fn run(
     let mut last_record = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_checkpoint = Instant::now();
+    let consume_errors = crate::telemetry::throttle::Throttle::default();
     while !shutdown.is_fired() {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(msg)) => {
@@ -476,14 +490,13 @@ fn run(
                 }
                 lock(&shared.consumed).insert(msg.partition(), msg.offset());
             }
-            Some(Err(e)) => {
-                shared
-                    .metrics
-                    .kafka_errors
-                    .with_label_values(&["consumer"])
-                    .inc();
-                tracing::warn!(error = %e, "alert stage: consumer error");
+            Some(Err(e)) => KafkaClientError {
+                client: Client::AlertConsumer,
+                during: During::Consume,
+                error: &e,
+                reason: "",
             }
+            .emit(Some(&shared.metrics), &consume_errors),
             None => {}
         }
         if last_tick.elapsed() >= Duration::from_millis(200) {

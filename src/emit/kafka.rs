@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::mention::ScoredMention;
 use crate::record::offsets::Offsets;
 use crate::record::{Notice, NoticeKind, Origin, Outbound, Outputs};
+use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::Metrics;
 
 /// Creates the producer used for outputs: idempotent, acks from all replicas (see
@@ -56,11 +57,13 @@ impl rdkafka::client::ClientContext for OutputContext {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        self.metrics
-            .kafka_errors
-            .with_label_values(&["producer"])
-            .inc();
-        crate::telemetry::kafka_error(&self.throttle, "producer", &error, reason);
+        KafkaClientError {
+            client: crate::kafka::Client::Producer,
+            during: During::Callback,
+            error: &error,
+            reason,
+        }
+        .emit(Some(&self.metrics), &self.throttle);
     }
 }
 

@@ -17,9 +17,11 @@ use tokio::sync::mpsc;
 
 use super::Decoder;
 use crate::config::Config;
+use crate::kafka::Client;
 use crate::record::offsets::{self, SharedTracker, StoreOffset};
 use crate::record::{DeadLetter, Decoded, Ingested, Origin, TopicPartition};
 use crate::shutdown::Shutdown;
+use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::http::Health;
 use crate::telemetry::{stats, Metrics};
 
@@ -69,11 +71,13 @@ impl ClientContext for IngestContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        self.metrics
-            .kafka_errors
-            .with_label_values(&["consumer"])
-            .inc();
-        crate::telemetry::kafka_error(&self.throttle, "consumer", &error, reason);
+        KafkaClientError {
+            client: Client::Consumer,
+            during: During::Callback,
+            error: &error,
+            reason,
+        }
+        .emit(Some(&self.metrics), &self.throttle);
     }
 }
 
@@ -112,13 +116,13 @@ impl ConsumerContext for IngestContext {
                 self.health.set_ready(tpl.count() > 0);
             }
             Rebalance::Revoke(_) => self.health.set_ready(false),
-            Rebalance::Error(e) => {
-                self.metrics
-                    .kafka_errors
-                    .with_label_values(&["consumer"])
-                    .inc();
-                tracing::warn!(error = %e, "rebalance error");
+            Rebalance::Error(e) => KafkaClientError {
+                client: Client::Consumer,
+                during: During::Rebalance,
+                error: e,
+                reason: "",
             }
+            .emit(Some(&self.metrics), &self.throttle),
         }
     }
 }
@@ -182,6 +186,7 @@ pub async fn run(
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut decode_time = Duration::ZERO;
     let mut batch_bytes = 0usize;
+    let consume_errors = crate::telemetry::throttle::Throttle::default();
     loop {
         let flush_at = deadline;
         tokio::select! {
@@ -196,9 +201,8 @@ pub async fn run(
                 let msg = match msg {
                     Ok(m) => m,
                     Err(error) => {
-                        // The context's error callback has logged it (throttled) already.
-                        metrics.kafka_errors.with_label_values(&["consumer"]).inc();
-                        tracing::debug!(%error, "consume error");
+                        KafkaClientError { client: Client::Consumer, during: During::Consume, error: &error, reason: "" }
+                            .emit(Some(&metrics), &consume_errors);
                         continue;
                     }
                 };

@@ -6,6 +6,7 @@
 //! brand ids (from config), sentiment labels, a fixed list of sources, language buckets,
 //! dead-letter reasons, stage names, Kafka topic/partition of our own inputs.
 
+pub mod events;
 pub mod http;
 pub mod live;
 pub mod stats;
@@ -65,19 +66,6 @@ pub fn kafka_log(
         }
         L::Notice | L::Info => tracing::info!(target: "librdkafka", client, fac, "{message}"),
         L::Debug => tracing::debug!(target: "librdkafka", client, fac, "{message}"),
-    }
-}
-
-/// Logs one librdkafka client error through `throttle` (shared with [`kafka_log`]): one line
-/// per interval, with how many were folded into it. Counting is the caller's.
-pub fn kafka_error(
-    throttle: &throttle::Throttle,
-    client: &str,
-    error: &rdkafka::error::KafkaError,
-    reason: &str,
-) {
-    if let Some(folded) = throttle.allow() {
-        tracing::warn!(client, %error, reason, folded, "kafka client error (folded: errors since the last such line)");
     }
 }
 
