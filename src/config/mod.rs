@@ -863,20 +863,7 @@ impl Config {
     /// # Errors
     /// The first [`ConfigError::Invalid`] found.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.kafka.brokers.trim().is_empty() {
-            return Err(invalid("kafka.brokers", "must name at least one host:port"));
-        }
-        if self.kafka.group_id.trim().is_empty() {
-            return Err(invalid("kafka.group_id", "must not be empty"));
-        }
-        if let Some(id) = &self.kafka.instance_id {
-            if id.trim().is_empty() || id.len() > 249 {
-                return Err(invalid(
-                    "kafka.instance_id",
-                    "must be 1-249 characters (or left out for dynamic membership)",
-                ));
-            }
-        }
+        self.kafka.validate()?;
         // The drain must end before the group gives our partitions away, or a slow drain
         // would store offsets for partitions another member already consumes.
         if self.pipeline.drain_timeout >= self.kafka.session_timeout {
@@ -889,27 +876,29 @@ impl Config {
                 ),
             ));
         }
-        for (key, map) in [
-            ("kafka.librdkafka", &self.kafka.librdkafka),
-            ("kafka.consumer", &self.kafka.consumer),
-            ("kafka.producer", &self.kafka.producer),
-        ] {
-            for managed in [
-                "enable.auto.offset.store",
-                "group.id",
-                "bootstrap.servers",
-                "group.instance.id",
-            ] {
-                if map.contains_key(managed) {
-                    return Err(invalid(
-                        format!("{key}.\"{managed}\""),
-                        "is set by brandpulse itself (use kafka.brokers, kafka.group_id, \
-                         kafka.instance_id); overriding enable.auto.offset.store would break \
-                         at-least-once delivery",
-                    ));
-                }
+        self.validate_topics()?;
+        self.pipeline.validate()?;
+        self.output.validate()?;
+        self.scoring.validate(&self.pipeline)?;
+        self.matching.validate()?;
+        self.alert.validate()?;
+        memory::check(self)?;
+        let limits = self.matching.limits();
+        let mut ids = std::collections::HashSet::with_capacity(self.brands.len());
+        for (i, brand) in self.brands.iter().enumerate() {
+            brand.validate(&format!("brands[{i}]"), &limits)?;
+            if !ids.insert(brand.id.as_str()) {
+                return Err(invalid(
+                    format!("brands[{i}].id"),
+                    format!("brand id `{}` is used twice", brand.id),
+                ));
             }
         }
+        Ok(())
+    }
+
+    /// Input and output topics: valid names, none listed twice, no input that is an output.
+    fn validate_topics(&self) -> Result<(), ConfigError> {
         for (i, input) in self.inputs.iter().enumerate() {
             validate_topic_name(&format!("inputs[{i}].topic"), &input.topic)?;
             if self.inputs[..i].iter().any(|o| o.topic == input.topic) {
@@ -934,122 +923,6 @@ impl Config {
                 format!("inputs[{i}].topic"),
                 "is also an output topic: brandpulse would read its own output",
             ));
-        }
-        let p = &self.pipeline;
-        in_range("pipeline.max_text_bytes", p.max_text_bytes, 1, 1 << 20)?;
-        in_range("pipeline.max_field_bytes", p.max_field_bytes, 16, 64 * 1024)?;
-        in_range("pipeline.max_list_items", p.max_list_items, 1, 10_000)?;
-        in_range("pipeline.batch_size", p.batch_size, 1, 100_000)?;
-        in_range("pipeline.channel_capacity", p.channel_capacity, 1, 1024)?;
-        in_range(
-            "pipeline.max_in_flight",
-            p.max_in_flight,
-            p.batch_size,
-            1_000_000,
-        )
-        .map_err(|e| with_hint(e, " (at least pipeline.batch_size)"))?;
-        in_range(
-            "pipeline.max_in_flight_bytes",
-            p.max_in_flight_bytes,
-            1 << 20,
-            4 << 30,
-        )?;
-        in_range("pipeline.batch_bytes", p.batch_bytes, 4096, 64 << 20)?;
-        in_range("pipeline.deletion_memory", p.deletion_memory, 0, 10_000_000)?;
-        in_range(
-            "pipeline.consumer_prefetch_bytes",
-            p.consumer_prefetch_bytes,
-            1 << 20,
-            1 << 30,
-        )?;
-        in_range(
-            "pipeline.memory_limit_mib",
-            p.memory_limit_mib,
-            128,
-            1 << 20,
-        )?;
-        in_range(
-            "output.max_message_bytes",
-            self.output.max_message_bytes,
-            4096,
-            100_000_000,
-        )?;
-        let sc = &self.scoring;
-        in_range("scoring.max_tokens", sc.max_tokens, 8, 512)
-            .map_err(|e| with_hint(e, " (512 is the model's limit)"))?;
-        in_range("scoring.max_windows", sc.max_windows, 1, 16)?;
-        in_range(
-            "scoring.window_overlap",
-            sc.window_overlap,
-            0,
-            sc.max_tokens / 2,
-        )
-        .map_err(|e| with_hint(e, " (at most half of scoring.max_tokens)"))?;
-        in_range("scoring.max_batch", sc.max_batch, 1, 1024)?;
-        in_range("scoring.max_batch_tokens", sc.max_batch_tokens, 512, 65_536)?;
-        in_range("scoring.threads", sc.threads, 1, 256)?;
-        in_range("scoring.cache_entries", sc.cache_entries, 0, 10_000_000)?;
-        if sc.scorer == ScorerKind::Transformer
-            && sc.fallback_backlog != 0
-            && sc.fallback_backlog >= p.channel_capacity
-        {
-            return Err(invalid(
-                "scoring.fallback_backlog",
-                format!(
-                    "must be below pipeline.channel_capacity ({}), or 0 to disable the fallback",
-                    p.channel_capacity
-                ),
-            ));
-        }
-        duration_in(
-            "pipeline.batch_wait",
-            p.batch_wait,
-            Duration::ZERO,
-            secs(10),
-        )?;
-        duration_in(
-            "pipeline.drain_timeout",
-            p.drain_timeout,
-            Duration::ZERO,
-            secs(3600),
-        )?;
-        duration_in(
-            "kafka.session_timeout",
-            self.kafka.session_timeout,
-            secs(1),
-            secs(3600),
-        )?;
-        duration_in(
-            "kafka.statistics_interval",
-            self.kafka.statistics_interval,
-            Duration::from_millis(100),
-            secs(3600),
-        )?;
-        duration_in(
-            "matching.reload_poll",
-            self.matching.reload_poll,
-            Duration::ZERO,
-            secs(3600),
-        )?;
-        self.alert.validate()?;
-        memory::check(self)?;
-        let m = &self.matching;
-        if m.max_operands == 0 || m.max_wildcards > m.max_operands {
-            return Err(invalid(
-                "matching.max_operands",
-                "must be at least 1 and at least matching.max_wildcards",
-            ));
-        }
-        let limits = m.limits();
-        let mut ids = std::collections::HashSet::with_capacity(self.brands.len());
-        for (i, brand) in self.brands.iter().enumerate() {
-            brand.validate(&format!("brands[{i}]"), &limits)?;
-            if !ids.insert(brand.id.as_str()) {
-                return Err(invalid(
-                    format!("brands[{i}].id"),
-                    format!("brand id `{}` is used twice", brand.id),
-                ));
-            }
         }
         Ok(())
     }
@@ -1088,6 +961,177 @@ fn secs(n: u64) -> Duration {
 }
 
 /// `lo <= value <= hi`, or an error that shows the value as given.
+impl KafkaConfig {
+    /// Checks `[kafka]`: brokers, group, instance id, timeouts, and no override of what
+    /// brandpulse sets itself.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.brokers.trim().is_empty() {
+            return Err(invalid("kafka.brokers", "must name at least one host:port"));
+        }
+        if self.group_id.trim().is_empty() {
+            return Err(invalid("kafka.group_id", "must not be empty"));
+        }
+        if let Some(id) = &self.instance_id {
+            if id.trim().is_empty() || id.len() > 249 {
+                return Err(invalid(
+                    "kafka.instance_id",
+                    "must be 1-249 characters (or left out for dynamic membership)",
+                ));
+            }
+        }
+        for (key, map) in [
+            ("kafka.librdkafka", &self.librdkafka),
+            ("kafka.consumer", &self.consumer),
+            ("kafka.producer", &self.producer),
+        ] {
+            for managed in [
+                "enable.auto.offset.store",
+                "group.id",
+                "bootstrap.servers",
+                "group.instance.id",
+            ] {
+                if map.contains_key(managed) {
+                    return Err(invalid(
+                        format!("{key}.\"{managed}\""),
+                        "is set by brandpulse itself (use kafka.brokers, kafka.group_id, \
+                         kafka.instance_id); overriding enable.auto.offset.store would break \
+                         at-least-once delivery",
+                    ));
+                }
+            }
+        }
+        duration_in(
+            "kafka.session_timeout",
+            self.session_timeout,
+            secs(1),
+            secs(3600),
+        )?;
+        duration_in(
+            "kafka.statistics_interval",
+            self.statistics_interval,
+            Duration::from_millis(100),
+            secs(3600),
+        )
+    }
+}
+
+impl PipelineConfig {
+    /// Checks `[pipeline]`: every size, count and duration in its range.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let p = self;
+        in_range("pipeline.max_text_bytes", p.max_text_bytes, 1, 1 << 20)?;
+        in_range("pipeline.max_field_bytes", p.max_field_bytes, 16, 64 * 1024)?;
+        in_range("pipeline.max_list_items", p.max_list_items, 1, 10_000)?;
+        in_range("pipeline.batch_size", p.batch_size, 1, 100_000)?;
+        in_range("pipeline.channel_capacity", p.channel_capacity, 1, 1024)?;
+        in_range(
+            "pipeline.max_in_flight",
+            p.max_in_flight,
+            p.batch_size,
+            1_000_000,
+        )
+        .map_err(|e| with_hint(e, " (at least pipeline.batch_size)"))?;
+        in_range(
+            "pipeline.max_in_flight_bytes",
+            p.max_in_flight_bytes,
+            1 << 20,
+            4 << 30,
+        )?;
+        in_range("pipeline.batch_bytes", p.batch_bytes, 4096, 64 << 20)?;
+        in_range("pipeline.deletion_memory", p.deletion_memory, 0, 10_000_000)?;
+        in_range(
+            "pipeline.consumer_prefetch_bytes",
+            p.consumer_prefetch_bytes,
+            1 << 20,
+            1 << 30,
+        )?;
+        in_range(
+            "pipeline.memory_limit_mib",
+            p.memory_limit_mib,
+            128,
+            1 << 20,
+        )?;
+        duration_in(
+            "pipeline.batch_wait",
+            p.batch_wait,
+            Duration::ZERO,
+            secs(10),
+        )?;
+        duration_in(
+            "pipeline.drain_timeout",
+            p.drain_timeout,
+            Duration::ZERO,
+            secs(3600),
+        )
+    }
+}
+
+impl OutputConfig {
+    /// Checks `[output]`'s sizes (its topics are checked with the inputs).
+    fn validate(&self) -> Result<(), ConfigError> {
+        in_range(
+            "output.max_message_bytes",
+            self.max_message_bytes,
+            4096,
+            100_000_000,
+        )
+    }
+}
+
+impl ScoringConfig {
+    /// Checks `[scoring]`; the fallback's backlog is compared with `pipeline`'s channels.
+    fn validate(&self, pipeline: &PipelineConfig) -> Result<(), ConfigError> {
+        let sc = self;
+        in_range("scoring.max_tokens", sc.max_tokens, 8, 512)
+            .map_err(|e| with_hint(e, " (512 is the model's limit)"))?;
+        in_range("scoring.max_windows", sc.max_windows, 1, 16)?;
+        in_range(
+            "scoring.window_overlap",
+            sc.window_overlap,
+            0,
+            sc.max_tokens / 2,
+        )
+        .map_err(|e| with_hint(e, " (at most half of scoring.max_tokens)"))?;
+        in_range("scoring.max_batch", sc.max_batch, 1, 1024)?;
+        in_range("scoring.max_batch_tokens", sc.max_batch_tokens, 512, 65_536)?;
+        in_range("scoring.threads", sc.threads, 1, 256)?;
+        in_range("scoring.cache_entries", sc.cache_entries, 0, 10_000_000)?;
+        if sc.scorer == ScorerKind::Transformer
+            && sc.fallback_backlog != 0
+            && sc.fallback_backlog >= pipeline.channel_capacity
+        {
+            return Err(invalid(
+                "scoring.fallback_backlog",
+                format!(
+                    "must be below pipeline.channel_capacity ({}), or 0 to disable the fallback",
+                    pipeline.channel_capacity
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl MatchingConfig {
+    /// Checks `[matching]`'s limits and poll interval (the brands' queries are checked with
+    /// the brands).
+    fn validate(&self) -> Result<(), ConfigError> {
+        duration_in(
+            "matching.reload_poll",
+            self.reload_poll,
+            Duration::ZERO,
+            secs(3600),
+        )?;
+        if self.max_operands == 0 || self.max_wildcards > self.max_operands {
+            return Err(invalid(
+                "matching.max_operands",
+                "must be at least 1 and at least matching.max_wildcards",
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn in_range(field: &str, value: usize, lo: usize, hi: usize) -> Result<(), ConfigError> {
     if (lo..=hi).contains(&value) {
         Ok(())
