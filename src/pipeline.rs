@@ -221,11 +221,10 @@ pub async fn run_reloadable(
         Ok::<(), PipelineError>(())
     };
     tokio::pin!(stages);
+    // Shutdown first: once it has fired, the stages end because of it (a fast drain can be
+    // complete by the time this task is woken, and must not read as an early stop).
     let result = tokio::select! {
-        r = &mut stages => {
-            tracing::error!("a stage stopped before shutdown was requested");
-            r.and(Err(PipelineError::StoppedEarly))
-        }
+        biased;
         _ = drain_signal.recv() => {
             health.set_ready(false);
             let grace = config.pipeline.drain_timeout;
@@ -238,6 +237,14 @@ pub async fn run_reloadable(
                     }
                     Err(PipelineError::DrainTimeout(grace))
                 }
+            }
+        }
+        r = &mut stages => {
+            if drain_signal.is_fired() {
+                r
+            } else {
+                tracing::error!("a stage stopped before shutdown was requested");
+                r.and(Err(PipelineError::StoppedEarly))
             }
         }
     };
