@@ -22,6 +22,12 @@
 //!   the same answers; the naive loop gets normalisation for free). Timed on as many mentions
 //!   as fit in ~2 s, and its answers are checked equal to the compiled matcher's.
 //!
+//! Then `/pattern/` terms: the 1,000-brand rules again with a `models` topic added to every
+//! tenth brand (`/name[- ]?x\d{3}/ OR /tag\.com\/(promo|deal)/`, regular expressions with
+//! required literals), timed side by side with the rules without them on the same mentions,
+//! in which 2% carry a model number or promo link of one of those brands. Their answers are
+//! checked against the reference evaluator (`query::eval_node`).
+//!
 //! Run: `cargo bench --bench matcher_scale` (about a minute). `cargo test --benches` runs a
 //! short check (10 and 100 brands, agreement only). Figures: `benches/RESULTS.md`.
 
@@ -147,6 +153,124 @@ fn brands(n: usize) -> (Vec<BrandConfig>, Vec<SynthBrand>) {
     (configs, synth)
 }
 
+/// Adds a `models` topic of two `/pattern/` terms to every tenth brand.
+fn with_patterns(configs: &[BrandConfig], synth: &[SynthBrand]) -> Vec<BrandConfig> {
+    let mut out = configs.to_vec();
+    for (i, (c, b)) in out.iter_mut().zip(synth).enumerate() {
+        if i % 10 == 0 {
+            let query = format!(
+                "/{}[- ]?x\\d{{3}}/ OR /{}\\.com\\/(promo|deal)/",
+                regex::escape(&b.name),
+                regex::escape(&tag_of(b))
+            );
+            c.topics.insert(
+                "models".to_string(),
+                TopicConfig {
+                    query: Some(query),
+                    ..TopicConfig::default()
+                },
+            );
+        }
+    }
+    out
+}
+
+fn tag_of(b: &SynthBrand) -> String {
+    normalize::normalize_term(&b.name).replace(' ', "")
+}
+
+/// `ms` with 2% given a model number or a promo link of one of the brands with patterns.
+fn with_pattern_references(ms: &[Mention], synth: &[SynthBrand]) -> Vec<Mention> {
+    let mut rng = StdRng::seed_from_u64(11);
+    ms.iter()
+        .cloned()
+        .map(|mut m| {
+            if rng.gen_bool(0.02) {
+                let b = &synth[rng.gen_range(0..synth.len() / 10) * 10];
+                let r = if rng.gen_bool(0.5) {
+                    format!("{}-X{}", b.name.to_uppercase(), rng.gen_range(100..1000))
+                } else {
+                    format!("https://{}.com/deal", tag_of(b))
+                };
+                m.text = format!("{} {r}", m.text);
+            }
+            m
+        })
+        .collect()
+}
+
+/// Patterns: the same mentions against the 1,000-brand rules without and with a tenth of
+/// the brands using `/pattern/` terms.
+fn patterns_side_by_side(full: bool, options: &MatchingConfig) {
+    let n = if full { 1_000 } else { 100 };
+    let (plain, synth) = brands(n);
+    let patterned = with_patterns(&plain, &synth);
+    let ms = with_pattern_references(&mentions(if full { 20_000 } else { 500 }, &synth), &synth);
+    let limits = options.limits();
+    let opts = options.query_options();
+    println!("\n| {n} brands | topics | regexes | compile | match rate | compiled mentions/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (label, configs) in [
+        ("without patterns", &plain),
+        ("a tenth with patterns", &patterned),
+    ] {
+        let t0 = Instant::now();
+        let matcher = Matcher::new(configs, options).expect("bench rules compile");
+        let compile = t0.elapsed();
+        let nodes: Vec<(String, String, Node)> = configs
+            .iter()
+            .flat_map(|b| b.topics.iter().map(move |(t, tc)| (b, t, tc)))
+            .map(|(b, t, tc)| {
+                let node = topic_query(b, t, tc, &limits).expect("bench query");
+                (b.id.clone(), t.clone(), node)
+            })
+            .collect();
+        let mut scratch = Scratch::default();
+        let sample = if full { 300 } else { ms.len() };
+        for m in &ms[..sample] {
+            let doc = Doc::from_mention(m);
+            let want: Hits = nodes
+                .iter()
+                .filter(|(_, _, node)| query::eval_node(node, &doc, &opts))
+                .map(|(b, t, _)| (b.clone(), t.clone()))
+                .collect();
+            assert_eq!(
+                compiled_hits(&matcher, m, &mut scratch),
+                want,
+                "compiled and reference disagree on {:?}",
+                m.text
+            );
+        }
+        let matched = ms
+            .iter()
+            .filter(|m| !matcher.matches_with(m, &mut scratch).is_empty())
+            .count();
+        let rate_text = if full {
+            format!(
+                "{:.0}",
+                median(
+                    (0..3)
+                        .map(|_| {
+                            rate(&ms, Duration::from_secs(2), |m| {
+                                matcher.matches_with(black_box(m), &mut scratch).len()
+                            })
+                        })
+                        .collect(),
+                )
+            )
+        } else {
+            format!("(check only: {sample} mentions agree)")
+        };
+        println!(
+            "| {label} | {} | {} | {:.0} ms | {:.1}% | {rate_text} |",
+            matcher.stats().topics,
+            matcher.stats().regexes,
+            compile.as_secs_f64() * 1e3,
+            100.0 * matched as f64 / ms.len() as f64,
+        );
+    }
+}
+
 /// A reference to `b` as people write it.
 fn reference(rng: &mut StdRng, b: &SynthBrand) -> String {
     let name = match rng.gen_range(0..4) {
@@ -226,6 +350,7 @@ fn naive(node: &Node, tags: bool) -> Naive {
         Node::Or(items) => Naive::Or(items.iter().map(|n| naive(n, tags)).collect()),
         Node::Not(inner) => Naive::Not(Box::new(naive(inner, tags))),
         Node::Near { .. } => unreachable!("the bench rules have no NEAR"),
+        Node::Pattern(_) => unreachable!("the naive loop runs on the rules without patterns"),
     }
 }
 
@@ -383,4 +508,5 @@ fn main() {
             ms.iter().map(|m| m.text.len()).sum::<usize>() as f64 / ms.len() as f64
         }
     );
+    patterns_side_by_side(full, &options);
 }

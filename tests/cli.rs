@@ -571,3 +571,66 @@ fn score_and_process_skip_lines_over_the_limit() {
         "the other lines are scored"
     );
 }
+
+const PATTERN_RULES: &str = r##"
+[[brands]]
+id = "acme"
+[brands.topics.models]
+query = '/acme[- ]?x\d{3}/ OR /acme\.com\/(promo|deal)/'
+[brands.topics.tickets]
+query = 'acme /#\d{5,}/'
+"##;
+
+#[test]
+fn rules_with_patterns_check_test_and_fail_by_position() {
+    let cfg = config_file(PATTERN_RULES);
+    let path = cfg.path().to_str().unwrap();
+    let out = brandpulse(&["rules", "check", "--config", path], b"");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(r"models: 2 term(s) [/acme[- ]?x\d{3}/, /acme\.com\/(promo|deal)/]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("tickets: 1 term(s) [acme], 1 pattern filter(s)"),
+        "{stdout}"
+    );
+
+    let input = "the new ACME-X500!\nacme ticket #123456 still open\nacme ticket #12\nhttps://Acme.com/deal today\n";
+    let out = brandpulse(&["rules", "test", "--config", path], input.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let topics = |i: usize| -> Vec<String> {
+        lines[i]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["topics"].as_array().unwrap().iter())
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(topics(0), ["models"], "{}", lines[0]);
+    assert_eq!(lines[0]["matches"][0]["terms"][0], r"/acme[- ]?x\d{3}/");
+    assert_eq!(topics(1), ["tickets"], "{}", lines[1]);
+    assert!(topics(2).is_empty(), "{}", lines[2]);
+    assert_eq!(topics(3), ["models"], "{}", lines[3]);
+
+    let bad = PATTERN_RULES.replace(r"/acme[- ]?x\d{3}/", r"/acme[- ?x\d{3}/");
+    let cfg = config_file(&bad);
+    let out = brandpulse(
+        &["rules", "check", "--config", cfg.path().to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(64));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("brands[0].topics.models.query")
+            && err.contains("at position 5")
+            && err.contains("bad pattern"),
+        "{err}"
+    );
+}

@@ -2,7 +2,8 @@
 //!
 //! Random brands (each with random query topics and keyword-list topics with exclusions) are
 //! compiled into one `Matcher`; random mentions (multilingual words, diacritics, possessives,
-//! hashtags, handles, URLs, punctuation, provider-extracted tags, metadata) are matched; the
+//! hashtags, handles, URLs, punctuation, provider-extracted tags, metadata; `/pattern/` terms
+//! with and without required literals) are matched; the
 //! set of (brand, topic) pairs must equal what `query::eval_node` says topic by topic, with
 //! `keywords_match_hashtags` on and off.
 
@@ -39,6 +40,19 @@ const WORDS: &[&str] = &[
     "back",
 ];
 const PREFIXES: &[&str] = &["ref", "rock", "acm", "nest", "при", "caf"];
+/// `/pattern/` terms: with required literals (case variants, non-ASCII, an escaped slash,
+/// case-sensitive) and without (filters).
+const PATTERNS: &[&str] = &[
+    r"/acme-?x\d{3}/",
+    r"/acme\.com\/(x|deal)/",
+    r"/(?-i)ACME/",
+    r"/caf[eé]\b/",
+    r"/привет/",
+    r"/\bstra(ss|ß)e\b/",
+    r"/x\d{3}/",
+    r"/\d+/",
+    r"/^acme/",
+];
 const TAGS: &[&str] = &["acme", "acmefail", "refund", "nestlé", "việt"];
 const FIELDS: &[&str] = &[
     "lang:en",
@@ -87,6 +101,10 @@ const TEXT: &[&str] = &[
     "@acme",
     "@Acme_Help",
     "https://acme.com/x",
+    "acme.com/deal",
+    "X500",
+    "acme-x123",
+    "ACME-X999",
     "www.acme.com",
     ",",
     "!",
@@ -112,6 +130,7 @@ fn leaf() -> impl Strategy<Value = String> {
         1 => prop::sample::select(TAGS).prop_map(|t| format!("#{t}")),
         1 => prop::sample::select(TAGS).prop_map(|t| format!("@{t}")),
         1 => prop::sample::select(FIELDS).prop_map(str::to_string),
+        1 => prop::sample::select(PATTERNS).prop_map(str::to_string),
     ]
 }
 

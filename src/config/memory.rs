@@ -152,6 +152,25 @@ impl Estimate {
             bytes: p.consumer_prefetch_bytes as u64,
             how: "librdkafka's queued.max.messages.kbytes".into(),
         });
+        let patterns: usize = config
+            .brands
+            .iter()
+            .flat_map(|b| b.topics.values())
+            .filter_map(|t| t.query.as_deref())
+            .map(crate::rules::query::count_patterns)
+            .sum();
+        if patterns > 0 {
+            let limit = config.matching.regex_size_limit as u64;
+            parts.push(Part {
+                what: "rule patterns (/regex/)",
+                field: "matching.regex_size_limit",
+                bytes: patterns as u64 * 2 * limit,
+                how: format!(
+                    "{patterns} patterns x 2 x {} KiB (program and lazy DFA cache)",
+                    limit / 1024
+                ),
+            });
+        }
         if config.alert.enabled {
             parts.push(Part {
                 what: "alert stage",
@@ -269,5 +288,28 @@ mod tests {
             "t",
         )
         .unwrap();
+    }
+
+    #[test]
+    fn rule_patterns_are_counted() {
+        let brands =
+            "[[brands]]\nid = \"a\"\n[brands.topics.t]\nquery = '/acme-x\\d+/ OR /acme\\.com/'\n";
+        let c = Config::from_toml(brands, "t").unwrap();
+        let part = Estimate::of(&c)
+            .parts
+            .into_iter()
+            .find(|p| p.field == "matching.regex_size_limit")
+            .expect("a part for the patterns");
+        assert_eq!(part.bytes, 2 * 2 * 256 * 1024);
+        // Many large patterns exceed the budget, which names their setting.
+        let five = "'/acme1/ /acme2/ /acme3/ /acme4/ /acme5/'";
+        let big = format!(
+            "[matching]\nregex_size_limit = 16777216\n[[brands]]\nid = \"a\"\n\
+             [brands.topics.t]\nquery = {five}\n[brands.topics.u]\nquery = {five}\n"
+        );
+        match Config::from_toml(&big, "t").unwrap_err() {
+            ConfigError::Invalid { field, .. } => assert_eq!(field, "matching.regex_size_limit"),
+            other => panic!("{other}"),
+        }
     }
 }

@@ -468,6 +468,13 @@ pub struct MatchingConfig {
     /// Most wildcards (`refund*`) in one query.
     #[serde(default = "default_max_wildcards")]
     pub max_wildcards: usize,
+    /// Most `/pattern/` terms (regular expressions) in one query.
+    #[serde(default = "default_max_patterns")]
+    pub max_patterns: usize,
+    /// Largest compiled size of one `/pattern/`, in bytes; its lazy DFA's cache is bounded
+    /// the same. Counted in the memory budget for every pattern of every brand.
+    #[serde(default = "default_regex_size_limit")]
+    pub regex_size_limit: usize,
     /// Poll the config file every this often and reload the rules when it changed
     /// (`0s` turns polling off; SIGHUP always reloads).
     #[serde(default = "default_reload_poll", with = "humantime_serde")]
@@ -481,6 +488,8 @@ impl Default for MatchingConfig {
             max_operands: default_max_operands(),
             max_near_distance: default_max_near_distance(),
             max_wildcards: default_max_wildcards(),
+            max_patterns: default_max_patterns(),
+            regex_size_limit: default_regex_size_limit(),
             reload_poll: default_reload_poll(),
         }
     }
@@ -522,6 +531,8 @@ impl MatchingConfig {
             max_operands: self.max_operands,
             max_near_distance: self.max_near_distance,
             max_wildcards: self.max_wildcards,
+            max_patterns: self.max_patterns,
+            pattern_size_limit: self.regex_size_limit,
             ..crate::rules::query::Limits::default()
         }
     }
@@ -537,6 +548,14 @@ fn default_max_near_distance() -> u32 {
 
 fn default_max_wildcards() -> usize {
     crate::rules::query::Limits::default().max_wildcards
+}
+
+fn default_max_patterns() -> usize {
+    crate::rules::query::Limits::default().max_patterns
+}
+
+fn default_regex_size_limit() -> usize {
+    crate::rules::query::Limits::default().pattern_size_limit
 }
 
 fn default_reload_poll() -> Duration {
@@ -1128,6 +1147,18 @@ impl MatchingConfig {
                 "must be at least 1 and at least matching.max_wildcards",
             ));
         }
+        if self.max_patterns > self.max_operands {
+            return Err(invalid(
+                "matching.max_patterns",
+                "must be at most matching.max_operands",
+            ));
+        }
+        in_range(
+            "matching.regex_size_limit",
+            self.regex_size_limit,
+            1024,
+            16 << 20,
+        )?;
         Ok(())
     }
 }

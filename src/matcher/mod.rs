@@ -19,6 +19,11 @@
 //!    covered by the literals found are evaluated, over the literal hits (with token positions
 //!    for `NEAR`) and the mention's metadata for field filters. A mention with no literal hit
 //!    costs one tokenisation and one scan.
+//! 3. **Patterns.** A `/pattern/` term with required literals
+//!    ([`query::Pattern::required`]) is a literal too, found by a second automaton over the
+//!    text as written (ASCII case-insensitive; built only when a query has a pattern); a hit
+//!    runs the pattern once for the mention, and only a match counts as a literal hit. A
+//!    pattern without required literals is a filter, run only when a candidate reaches it.
 //!
 //! The result is, by construction, what the naive per-query evaluator [`query::eval_with`]
 //! says; `tests/matcher_props.rs` checks that on random queries and texts.
@@ -39,7 +44,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use crate::config::{BrandConfig, MatchingConfig, TopicConfig};
 use crate::mention::{BrandMatch, Mention};
 use crate::rules::normalize;
-use crate::rules::query::{self, Doc, Field, Literal, Node, Options};
+use crate::rules::query::{self, Doc, Field, Literal, Node, Options, Pattern};
 
 /// Errors of compiling brand rules.
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +177,7 @@ pub fn literal_display(lit: &Literal) -> String {
         Literal::Prefix(p) => format!("{p}*"),
         Literal::Hashtag(t) => format!("#{t}"),
         Literal::Handle(h) => format!("@{h}"),
+        Literal::Pattern(p) => format!("/{}/", p.source().replace('/', "\\/")),
     }
 }
 
@@ -180,6 +186,9 @@ pub fn literal_display(lit: &Literal) -> String {
 enum CNode {
     Lit(u32),
     Field(Field),
+    /// A `/pattern/` without required literals (a filter): index into
+    /// [`Matcher::filters`].
+    Filter(u32),
     And(Vec<CNode>),
     Or(Vec<CNode>),
     Not(Box<CNode>),
@@ -198,6 +207,8 @@ struct LitInfo {
     tokens: u32,
     /// For `=` terms: the unfolded words an occurrence must equal.
     unfolded: Option<Vec<String>>,
+    /// For `/pattern/` terms: the pattern a hit of its required literals must match.
+    pattern: Option<Pattern>,
     /// Queries in which this literal is positive (a hit makes them candidates).
     queries: Vec<u32>,
 }
@@ -233,7 +244,14 @@ pub struct Scratch {
     raw_tokens: Option<Vec<String>>,
     raw_tags: Option<Vec<String>>,
     meta: Option<Doc>,
+    /// `/pattern/` literals already run on this mention.
+    patterns_run: Vec<u32>,
+    /// Filter patterns already run on this mention, with their answer.
+    filters_run: Vec<(u32, bool)>,
 }
+
+/// The `at` of a hit that has no place in the token stream (a `/pattern/` match).
+const NO_POSITION: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Hit {
@@ -253,6 +271,8 @@ pub struct RuleStats {
     pub literals: usize,
     /// Distinct automaton patterns.
     pub patterns: usize,
+    /// Distinct `/pattern/` terms (regular expressions), prefiltered or filters.
+    pub regexes: usize,
 }
 
 /// The compiled rules of all brands.
@@ -261,6 +281,12 @@ pub struct Matcher {
     automaton: AhoCorasick,
     /// Per pattern, the literals it is an occurrence of.
     pattern_lits: Vec<Vec<u32>>,
+    /// The required literals of `/pattern/` terms, over the text as written (`None` when no
+    /// query has a pattern), and per automaton pattern the pattern literals it stands for.
+    raw_automaton: Option<AhoCorasick>,
+    raw_pattern_lits: Vec<Vec<u32>>,
+    /// `/pattern/` terms without required literals: filters, run only for candidates.
+    filters: Vec<Pattern>,
     lits: Vec<LitInfo>,
     queries: Vec<CompiledQuery>,
     brands: Vec<BrandMeta>,
@@ -274,6 +300,10 @@ struct Builder {
     pattern_lits: Vec<Vec<u32>>,
     lit_index: HashMap<Literal, u32>,
     lits: Vec<LitInfo>,
+    raw_patterns: Vec<Vec<u8>>,
+    raw_pattern_index: HashMap<Vec<u8>, u32>,
+    raw_pattern_lits: Vec<Vec<u32>>,
+    filters: Vec<Pattern>,
 }
 
 impl Builder {
@@ -289,6 +319,34 @@ impl Builder {
         let lits = &mut self.pattern_lits[id as usize];
         if !lits.contains(&lit) {
             lits.push(lit);
+        }
+    }
+
+    /// A required literal of a `/pattern/` literal, for the automaton over the text as written.
+    fn raw_pattern(&mut self, literal: &[u8], lit: u32) {
+        let id = match self.raw_pattern_index.get(literal) {
+            Some(&id) => id,
+            None => {
+                let id = self.raw_patterns.len() as u32;
+                self.raw_patterns.push(literal.to_vec());
+                self.raw_pattern_lits.push(Vec::new());
+                self.raw_pattern_index.insert(literal.to_vec(), id);
+                id
+            }
+        };
+        let lits = &mut self.raw_pattern_lits[id as usize];
+        if !lits.contains(&lit) {
+            lits.push(lit);
+        }
+    }
+
+    fn filter(&mut self, pattern: &Pattern) -> u32 {
+        match self.filters.iter().position(|f| f == pattern) {
+            Some(i) => i as u32,
+            None => {
+                self.filters.push(pattern.clone());
+                (self.filters.len() - 1) as u32
+            }
         }
     }
 
@@ -336,11 +394,23 @@ impl Builder {
                 self.pattern(format!(" @{h} "), id);
                 (1, None)
             }
+            Literal::Pattern(p) => {
+                for required in p.required().unwrap_or_default() {
+                    self.raw_pattern(required, id);
+                }
+                // No token position: never a NEAR operand.
+                (0, None)
+            }
+        };
+        let pattern = match &lit {
+            Literal::Pattern(p) => Some(p.clone()),
+            _ => None,
         };
         self.lits.push(LitInfo {
             display: literal_display(&lit),
             tokens,
             unfolded,
+            pattern,
             queries: Vec::new(),
         });
         self.lit_index.insert(lit, id);
@@ -358,6 +428,7 @@ impl Builder {
         };
         match node {
             Node::Field(f) => CNode::Field(f.clone()),
+            Node::Pattern(p) if p.required().is_none() => CNode::Filter(self.filter(p)),
             Node::And(items) => CNode::And(
                 items
                     .iter()
@@ -479,9 +550,22 @@ impl Matcher {
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&b.patterns)?;
+        let raw_automaton = if b.raw_patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
+                    .build(&b.raw_patterns)?,
+            )
+        };
         Ok(Self {
             automaton,
             pattern_lits: b.pattern_lits,
+            raw_automaton,
+            raw_pattern_lits: b.raw_pattern_lits,
+            filters: b.filters,
             lits: b.lits,
             queries,
             brands: metas,
@@ -510,6 +594,7 @@ impl Matcher {
             topics: self.queries.len(),
             literals: self.lits.len(),
             patterns: self.pattern_lits.len(),
+            regexes: self.lits.iter().filter(|l| l.pattern.is_some()).count() + self.filters.len(),
         }
     }
 
@@ -545,9 +630,14 @@ impl Matcher {
         s.raw_tokens = None;
         s.raw_tags = None;
         s.meta = None;
+        s.patterns_run.clear();
+        s.filters_run.clear();
         s.found.clear();
         for m in self.automaton.find_overlapping_iter(s.stream.as_str()) {
             s.found.push((m.pattern().as_u32(), m.start() as u32));
+        }
+        if let Some(raw) = &self.raw_automaton {
+            self.pattern_hits(raw, mention, s);
         }
         for fi in 0..s.found.len() {
             let (pattern, at) = s.found[fi];
@@ -604,6 +694,14 @@ impl Matcher {
     fn eval(&self, node: &CNode, mention: &Mention, s: &mut Scratch) -> bool {
         match node {
             CNode::Lit(id) => has_hit(&s.hits, *id),
+            CNode::Filter(i) => {
+                if let Some(&(_, answer)) = s.filters_run.iter().find(|(f, _)| f == i) {
+                    return answer;
+                }
+                let answer = self.filters[*i as usize].is_match(&mention.text);
+                s.filters_run.push((*i, answer));
+                answer
+            }
             CNode::Field(f) => {
                 let meta = s.meta.get_or_insert_with(|| Doc::meta_of(mention));
                 query::eval_field(f, meta)
@@ -625,6 +723,31 @@ impl Matcher {
                         (e1 <= s2 && s2 - e1 <= n) || (!*ordered && e2 <= s1 && s1 - e2 <= n)
                     })
                 })
+            }
+        }
+    }
+
+    /// Hits of `/pattern/` literals: a required literal found in the text as written makes the
+    /// pattern run (once per mention); a match is a hit without a token position.
+    fn pattern_hits(&self, raw: &AhoCorasick, mention: &Mention, s: &mut Scratch) {
+        for m in raw.find_overlapping_iter(mention.text.as_str()) {
+            for &lit in &self.raw_pattern_lits[m.pattern().as_usize()] {
+                if s.patterns_run.contains(&lit) {
+                    continue;
+                }
+                s.patterns_run.push(lit);
+                let info = &self.lits[lit as usize];
+                if info
+                    .pattern
+                    .as_ref()
+                    .is_some_and(|p| p.is_match(&mention.text))
+                {
+                    s.hits.push(Hit {
+                        lit,
+                        at: NO_POSITION,
+                    });
+                    s.candidates.extend_from_slice(&info.queries);
+                }
             }
         }
     }
@@ -654,7 +777,7 @@ fn cover(node: &CNode, freq: &[u32]) -> Option<Vec<u32>> {
     let cost = |c: &[u32]| -> u64 { c.iter().map(|&l| u64::from(freq[l as usize])).sum() };
     match node {
         CNode::Lit(id) => Some(vec![*id]),
-        CNode::Field(_) | CNode::Not(_) => None,
+        CNode::Field(_) | CNode::Filter(_) | CNode::Not(_) => None,
         CNode::Or(items) => {
             let mut out = Vec::new();
             for n in items {
@@ -711,7 +834,7 @@ fn verify_unfolded(info: &LitInfo, at: u32, mention: &Mention, s: &mut Scratch) 
             mention
                 .hashtags
                 .iter()
-                .map(|t| query::normalize_term_unfolded(t).split(' ').collect())
+                .map(|t| normalize::normalize_term_unfolded(t).split(' ').collect())
                 .collect()
         });
         return words.len() == 1 && raw_tags.iter().any(|t| *t == words[0]);
@@ -719,7 +842,7 @@ fn verify_unfolded(info: &LitInfo, at: u32, mention: &Mention, s: &mut Scratch) 
     let i = token_index(s, at) as usize;
     let raw = s
         .raw_tokens
-        .get_or_insert_with(|| query::unfolded_tokens(&mention.text));
+        .get_or_insert_with(|| normalize::unfolded_tokens(&mention.text));
     match words.as_slice() {
         [word] => raw
             .get(i)
@@ -744,6 +867,9 @@ pub struct TopicSummary {
     pub near: usize,
     /// Field filters.
     pub fields: usize,
+    /// `/pattern/` filters (patterns without required literals; the others are in
+    /// `positive`).
+    pub pattern_filters: usize,
 }
 
 impl TopicSummary {
@@ -763,6 +889,7 @@ impl TopicSummary {
             }
             match node {
                 Node::Field(_) => s.fields += 1,
+                Node::Pattern(_) => s.pattern_filters += 1,
                 Node::And(items) | Node::Or(items) => {
                     items.iter().for_each(|n| walk(n, negated, s))
                 }
@@ -798,6 +925,9 @@ impl std::fmt::Display for TopicSummary {
         }
         if self.fields > 0 {
             write!(f, ", {} field filter(s)", self.fields)?;
+        }
+        if self.pattern_filters > 0 {
+            write!(f, ", {} pattern filter(s)", self.pattern_filters)?;
         }
         Ok(())
     }

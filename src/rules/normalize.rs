@@ -13,6 +13,7 @@
 //!   single spaces, so a pattern `" acme rocket "` matches whole words only.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_normalization::UnicodeNormalization;
 
 /// Appends the folded form of `c` (lowercase, no diacritics) to `out`.
 #[inline]
@@ -192,6 +193,49 @@ pub fn normalize_term(term: &str) -> String {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+// Unfolded tokens, for `=` terms
+
+/// Like [`normalize_term`] but lowercase only: diacritics are kept (NFC).
+pub(crate) fn normalize_term_unfolded(term: &str) -> String {
+    unfolded_tokens(term)
+        .iter()
+        .map(|t| t.trim_start_matches(['#', '@']))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The tokens of [`token_stream`] with case folded but diacritics kept.
+///
+/// Both come from the one tokenizer, [`for_each_token`], so its tokens line up
+/// with [`Doc::tokens`](super::query::Doc::tokens). They could only differ in count for the rare
+/// letters whose compatibility decomposition contains a space (Arabic ligatures such as
+/// U+FDFA), which affects only `NEAR` over `=` terms.
+pub(crate) fn unfolded_tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut tok = String::new();
+    for_each_token(text, |kind, raw| {
+        tok.clear();
+        match kind {
+            TokenKind::Word => {}
+            TokenKind::Hashtag => tok.push('#'),
+            TokenKind::Handle => tok.push('@'),
+        }
+        for c in raw.chars().filter(|&c| c != '_') {
+            push_lower(c, &mut tok);
+        }
+        out.push(tok.nfc().collect());
+    });
+    out
+}
+
+/// Lowercases `c` (final sigma as sigma, `ß` kept), without dropping diacritics.
+fn push_lower(c: char, out: &mut String) {
+    for l in c.to_lowercase() {
+        out.push(if l == 'ς' { 'σ' } else { l });
+    }
 }
 
 #[cfg(test)]

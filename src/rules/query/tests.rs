@@ -1,4 +1,5 @@
 use super::*;
+use crate::mention::Mention;
 use crate::mention::{Author, Reference};
 use chrono::Utc;
 
@@ -461,6 +462,49 @@ e!(
 );
 e!(char_positions, "é ü (", 4, "unclosed `(`");
 
+// `/pattern/` terms.
+t!(
+    pattern_over_the_text_as_written,
+    r"/acme-?x\d{3}/",
+    ["the ACME-X500 is here", "acmex123!"],
+    ["acme x500", "acme-x50", "acme"]
+);
+t!(
+    pattern_sees_urls_and_escaped_slashes,
+    r"/acme\.com\/(promo|deal)/ OR /acme\.com\/sale/",
+    ["get it at https://ACME.com/deal?x=1", "acme.com/sale"],
+    ["acme.com/prom", "acme com deal", "https://acme.com/help"]
+);
+t!(
+    pattern_case_sensitive_opt_out,
+    r"/(?-i)ACME/",
+    ["I love ACME"],
+    ["I love acme", "Acme"]
+);
+t!(
+    pattern_as_a_filter_needs_a_term,
+    r"acme /x\d{3}/",
+    ["acme x500 rocks", "Acme's X999"],
+    ["acme x50", "x500 is nice"]
+);
+t!(
+    negated_pattern,
+    r"acme -/free\s+(shipping|stuff)/",
+    ["acme is great", "acme free"],
+    ["acme FREE   shipping", "free stuff from acme"]
+);
+t!(
+    pattern_with_unicode_and_case_variants,
+    r"/stra(ss|ß)e\b/ OR /привет/",
+    ["STRASSE", "die Straße", "ПРИВЕТ мир"],
+    ["strassen", "привт"]
+);
+e!(pattern_only_filter, r"/\d+/", 0, "needs at least one term");
+e!(pattern_unclosed, "acme /abc", 5, "unclosed pattern");
+e!(pattern_bad_syntax, "acme /ab(c/", 8, "bad pattern /ab(c/");
+e!(pattern_empty, "acme //", 5, "empty pattern");
+e!(pattern_not_near, r"/acme\d+/ NEAR/2 b", 0, "NEAR operands");
+
 #[test]
 fn error_display() {
     let e = parse("acme AND", &Limits::default()).unwrap_err();
@@ -476,6 +520,8 @@ fn limits() {
         max_operands: 3,
         max_near_distance: 5,
         max_wildcards: 1,
+        max_patterns: 1,
+        pattern_size_limit: 4096,
         max_depth: 2,
     };
     let e = parse("a b c d", &limits).unwrap_err();
@@ -499,6 +545,18 @@ fn limits() {
         "{e}"
     );
     assert!(parse("a NEAR/5 b", &limits).is_ok());
+    let e = parse("/acme1/ /acme2/", &limits).unwrap_err();
+    assert_eq!(
+        (e.pos, e.reason.contains("max_patterns = 1")),
+        (8, true),
+        "{e}"
+    );
+    let e = parse(r"acme /\w{100}/", &limits).unwrap_err();
+    assert_eq!(
+        (e.pos, e.reason.contains("regex_size_limit")),
+        (5, true),
+        "{e}"
+    );
     // The default depth keeps a hostile query from overflowing the stack.
     let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
     assert!(parse(&deep, &Limits::default()).is_err());
