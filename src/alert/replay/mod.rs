@@ -12,10 +12,10 @@
 //! # Files
 //!
 //! This file holds the options, the errors and [`evaluate`], which runs the brands on threads;
-//! [`model`] what is generated and measured (volume classes, brands, spikes, outcomes),
-//! [`sim`] the simulation (brands, their streams, injected spikes, the detector fed window by
-//! window), [`sample`] the random variates it draws, [`oracle`] the reference detector that
-//! says which spikes are detectable, and [`report`] the figures and their text.
+//! `model.rs` what is generated and measured (volume classes, brands, spikes, outcomes),
+//! `sim.rs` the simulation (brands, their streams, injected spikes, the detector fed window by
+//! window), `sample.rs` the random variates it draws, `oracle.rs` the reference detector that
+//! says which spikes are detectable, and `report.rs` the figures and their text.
 
 mod model;
 mod oracle;

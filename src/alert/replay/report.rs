@@ -35,7 +35,8 @@ pub struct Cell {
     pub median_delay: Option<i64>,
     /// 95th-percentile delay.
     pub p95_delay: Option<i64>,
-    /// Expected recall of the reference detector ([`oracle_power`]) on the same spikes.
+    /// Expected recall of the reference detector
+    /// ([`oracle_power`](super::oracle_power)) on the same spikes.
     pub reference: f64,
 }
 

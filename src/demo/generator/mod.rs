@@ -20,8 +20,8 @@
 //! of `now` values given to [`Generator::next_sample`] fix the output.
 //!
 //! Files: this one holds the generator (rates, bursts, authors, the choice of each sample);
-//! [`tweet`] the Twitter v1.1 tweet model and its text helpers; [`phrases`] the sentence
-//! templates per language; [`names`] the sources, brand names, outlets, influencers and
+//! `tweet.rs` the Twitter v1.1 tweet model and its text helpers; `phrases.rs` the sentence
+//! templates per language; `names.rs` the sources, brand names, outlets, influencers and
 //! handles the samples use.
 
 mod names;

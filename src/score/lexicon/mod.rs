@@ -45,10 +45,10 @@
 //!
 //! # Files
 //!
-//! This file holds the scorer and its public API; [`data`] the vendored files and the
-//! per-language settings, [`load`] their parsing into [`tables`] (the lookup tables, with
-//! [`hasher`]'s `FxHash`), [`tokenize`] the tokeniser (with the character classes of
-//! [`text`]), and [`rules`] the lookup of phrases and VADER's rules.
+//! This file holds the scorer and its public API; `data.rs` the vendored files and the
+//! per-language settings, `load.rs` their parsing into `tables.rs` (the lookup tables, with
+//! `hasher.rs`'s `FxHash`), `tokenize.rs` the tokeniser (with the character classes of
+//! `text.rs`), and `rules.rs` the lookup of phrases and VADER's rules.
 
 mod data;
 mod hasher;
