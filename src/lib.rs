@@ -50,13 +50,20 @@
 //!   ([`score::stage`]).
 //! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, and
 //!   at-least-once offset storage ([`emit::kafka`]).
-//! - [`alert`]: spike detection per brand on the scored topic ([`alert::stage`]).
+//! - [`alert`]: spike detection per brand on the scored topic: [`alert::detector`] the
+//!   per-brand state machine, [`alert::core`] the windows, [`alert::stage`] the Kafka shell,
+//!   [`alert::replay`] the `alert-eval` harness.
 //!
 //! Around them: [`pipeline`] (wiring and drain), [`service`] (the endpoints, the pipeline
 //! and the alert stage started and stopped together, for `run` and `demo`), [`offline`] (`process` and `score` over
 //! stdin/stdout with the same stage cores), [`eval`] (accuracy and macro-F1 of a scorer,
 //! `brandpulse eval`), [`demo`] (an in-process broker and a sample stream).
 //! `tests/module_graph.rs` fails on any import cycle between modules, at every level.
+//!
+//! The binary is not part of this library: `src/main.rs` parses the arguments and maps errors
+//! to exit codes (64 config or arguments, 65 rejected input, 1 failure), and its own modules
+//! under `src/cli/` hold the clap types (`args.rs`) and one file per command, each calling
+//! into the library.
 //!
 //! # Delivery
 //!

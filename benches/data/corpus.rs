@@ -1,4 +1,4 @@
-//! The sample stream both benches read: the demo generator (`src/demo/generator.rs`) with a
+//! The sample stream both benches read: the demo generator (`src/demo/generator/`) with a
 //! fixed seed and clock, so every run sees the same records. Included with `#[path]` by
 //! `benches/stages.rs` and `benches/pipeline_mockcluster.rs`.
 

@@ -376,7 +376,7 @@ mod tests {
             lateness: Duration::from_secs(0),
             warmup_windows: 30,
             // The timelines below assume the 10-window span; the 30-window one would hold
-            // each spike 20 windows longer (detector.rs tests it).
+            // each spike 20 windows longer (the detector's tests check it).
             long_span_windows: 0,
             ..AlertConfig::default()
         }

@@ -431,6 +431,8 @@ impl BrandState {
         (evals, transitions)
     }
 
+    /// Observes one window (in order, not seen before): tests it, keeps it for the span tests,
+    /// learns it into the baselines, and advances both kinds' alerts.
     fn step(
         &mut self,
         w: i64,
@@ -438,77 +440,36 @@ impl BrandState {
         negatives: u64,
         cfg: &DetectorConfig,
     ) -> ([Evaluation; 2], Vec<Transition>) {
-        let warm = self.windows >= cfg.warmup_windows;
-        let expected = self.expected(w, cfg).max(0.0);
-        let share = self.negative_share();
-        // `c` mentions where `e` are expected over `windows` windows.
-        let volume_test = |c: u64, e: f64, windows: usize| -> (f64, bool) {
-            let p = if warm && e > 0.0 {
-                let err = cfg.baseline_error;
-                let dispersion = self.dispersion_at(e / windows.max(1) as f64, cfg);
-                count_tail(c, e, dispersion + err * err * e)
-            } else {
-                1.0
-            };
-            (
-                p,
-                warm && p < cfg.p_value && c >= cfg.min_count && c as f64 >= cfg.min_ratio * e,
-            )
+        let win = Window {
+            w,
+            count,
+            negatives,
+            expected: self.expected(w, cfg).max(0.0),
+            share: self.negative_share(),
+            warm: self.windows >= cfg.warmup_windows,
         };
-        // `n` of `c` negative where `e` negatives are expected.
-        let share_test = |n: u64, c: u64, e: f64| -> (f64, bool) {
-            let p = if warm && c > 0 {
-                binomial_tail(n, c, (e / c as f64).clamp(0.0, 1.0))
-            } else {
-                1.0
-            };
-            (
-                p,
-                warm && p < cfg.p_value
-                    && c >= cfg.min_count
-                    && n * 2 >= cfg.min_count
-                    && n as f64 >= cfg.min_ratio * e,
-            )
-        };
-        let (vol_p, vol_sig) = volume_test(count, expected, 1);
-        let (neg_p, neg_sig) = share_test(negatives, count, share * count as f64);
-        // The spans: this window and the ones before it. Each span is tested; the evaluation
-        // reports the more significant one.
-        let spans = [cfg.span_windows as usize, cfg.long_span_windows as usize];
-        let keep = spans.iter().copied().max().unwrap_or(0);
-        let mut best_vol = SpanPick::new(count as f64 >= cfg.min_ratio * expected);
-        let mut best_neg = SpanPick::new(negatives as f64 >= cfg.min_ratio * share * count as f64);
-        for span in spans {
-            if span <= 1 || self.history.len() + 1 < span {
-                continue;
-            }
-            // The long span is for small brands: where the short span already expects
-            // LONG_SPAN_BELOW mentions it sees everything the long one would, and on busy,
-            // overdispersed streams the long one only adds false alarms.
-            if span != cfg.span_windows as usize
-                && expected * cfg.span_windows.max(1) as f64 >= LONG_SPAN_BELOW
-            {
-                continue;
-            }
-            let mut sums = (count, expected, negatives, share * count as f64);
-            for &(c, e, n, sh) in self.history.iter().rev().take(span - 1) {
-                sums.0 += c;
-                sums.1 += e;
-                sums.2 += n;
-                sums.3 += sh * c as f64;
-            }
-            let short = span == cfg.span_windows as usize;
-            let vol = volume_test(sums.0, sums.1, span);
-            best_vol.offer(vol, span, short, (sums.0, sums.1), cfg.min_ratio);
-            // The share test on the long span too, which only runs for small brands (over 30
-            // windows of a busy brand, a binomial test sees the baseline share's own small
-            // errors).
-            let neg = share_test(sums.2, sums.0, sums.3);
-            best_neg.offer(neg, span, short, (sums.2, sums.3), cfg.min_ratio);
-        }
+        let evals = self.evaluate(&win, cfg);
+        self.remember(&win, cfg);
+        self.learn(&win, [evals[0].significant, evals[1].significant], cfg);
+        let transitions = self.advance_alerts(w, &evals, cfg);
+        (evals, transitions)
+    }
+
+    /// Both kinds' evaluations of `win`: the window's own test and the spans' (this window
+    /// and the ones before it), reporting the more significant.
+    fn evaluate(&self, win: &Window, cfg: &DetectorConfig) -> [Evaluation; 2] {
+        let (vol_p, vol_sig) = self.volume_test(win.count, win.expected, 1, win.warm, cfg);
+        let (neg_p, neg_sig) = share_test(
+            win.negatives,
+            win.count,
+            win.expected_negatives(),
+            win.warm,
+            cfg,
+        );
+        let [best_vol, best_neg] = self.span_tests(win, cfg);
         let volume = Evaluation {
-            observed: count,
-            expected,
+            observed: win.count,
+            expected: win.expected,
             p_value: vol_p.min(best_vol.test.0),
             significant: vol_sig || best_vol.test.1,
             span_windows: best_vol.span,
@@ -516,135 +477,342 @@ impl BrandState {
             span_expected: best_vol.sums.1,
         };
         let negative = Evaluation {
-            observed: negatives,
-            expected: share * count as f64,
+            observed: win.negatives,
+            expected: win.expected_negatives(),
             p_value: neg_p.min(best_neg.test.0),
             significant: neg_sig || best_neg.test.1,
             span_windows: best_neg.span,
             span_observed: best_neg.sums.0,
             span_expected: best_neg.sums.1,
         };
-        let (vol_sig, neg_sig) = (volume.significant, negative.significant);
+        [volume, negative]
+    }
+
+    /// The volume test of `c` mentions where `e` are expected over `windows` windows:
+    /// (upper-tail p-value, significant).
+    fn volume_test(
+        &self,
+        c: u64,
+        e: f64,
+        windows: usize,
+        warm: bool,
+        cfg: &DetectorConfig,
+    ) -> (f64, bool) {
+        let p = if warm && e > 0.0 {
+            let err = cfg.baseline_error;
+            let dispersion = self.dispersion_at(e / windows.max(1) as f64, cfg);
+            count_tail(c, e, dispersion + err * err * e)
+        } else {
+            1.0
+        };
+        (
+            p,
+            warm && p < cfg.p_value && c >= cfg.min_count && c as f64 >= cfg.min_ratio * e,
+        )
+    }
+
+    /// The span tests of both kinds (volume, negative): each configured span that the history
+    /// covers is tested, and the most significant one of each kind is picked.
+    fn span_tests(&self, win: &Window, cfg: &DetectorConfig) -> [SpanPick; 2] {
+        let mut best_vol = SpanPick::new(win.count as f64 >= cfg.min_ratio * win.expected);
+        // `min_ratio * share * count` in this order, as the figures were made.
+        let mut best_neg =
+            SpanPick::new(win.negatives as f64 >= cfg.min_ratio * win.share * win.count as f64);
+        for span in spans(cfg) {
+            if span <= 1 || self.history.len() + 1 < span {
+                continue;
+            }
+            // The long span is for small brands: where the short span already expects
+            // LONG_SPAN_BELOW mentions it sees everything the long one would, and on busy,
+            // overdispersed streams the long one only adds false alarms.
+            if span != cfg.span_windows as usize
+                && win.expected * cfg.span_windows.max(1) as f64 >= LONG_SPAN_BELOW
+            {
+                continue;
+            }
+            let sums = self.span_sums(win, span);
+            let short = span == cfg.span_windows as usize;
+            let vol = self.volume_test(sums.0, sums.1, span, win.warm, cfg);
+            best_vol.offer(vol, span, short, (sums.0, sums.1), cfg.min_ratio);
+            // The share test on the long span too, which only runs for small brands (over 30
+            // windows of a busy brand, a binomial test sees the baseline share's own small
+            // errors).
+            let neg = share_test(sums.2, sums.0, sums.3, win.warm, cfg);
+            best_neg.offer(neg, span, short, (sums.2, sums.3), cfg.min_ratio);
+        }
+        [best_vol, best_neg]
+    }
+
+    /// `win` and the `span - 1` windows before it, summed: (mentions, expected mentions,
+    /// negatives, expected negatives).
+    fn span_sums(&self, win: &Window, span: usize) -> (u64, f64, u64, f64) {
+        let mut sums = (
+            win.count,
+            win.expected,
+            win.negatives,
+            win.expected_negatives(),
+        );
+        for &(c, e, n, sh) in self.history.iter().rev().take(span - 1) {
+            sums.0 += c;
+            sums.1 += e;
+            sums.2 += n;
+            sums.3 += sh * c as f64;
+        }
+        sums
+    }
+
+    /// Keeps `win` in the history for the span tests (as many windows as the longest span
+    /// needs; none when no span is longer than one window).
+    fn remember(&mut self, win: &Window, cfg: &DetectorConfig) {
+        let keep = spans(cfg).iter().copied().max().unwrap_or(0);
         if keep > 1 {
-            self.history.push_back((count, expected, negatives, share));
+            self.history
+                .push_back((win.count, win.expected, win.negatives, win.share));
             while self.history.len() >= keep {
                 self.history.pop_front();
             }
         } else {
             self.history.clear();
         }
-        let evals = [volume, negative];
+    }
 
-        // Baselines learn from every window, spikes capped so they do not raise the bar.
-        let dispersion = self.dispersion_at(expected, cfg);
-        let cap = expected + 3.0 * (dispersion * expected).sqrt() + 3.0;
-        let learned = if warm && vol_sig {
-            // A spike (in this window or the span) is not learned as normal.
-            (count as f64).min(expected)
-        } else if warm {
-            (count as f64).min(cap)
-        } else {
-            count as f64
-        };
-        if warm && !vol_sig && expected > 0.5 {
-            let d = count as f64 - expected;
-            let alpha = dispersion_alpha(cfg);
-            // Clipped against a stray spike, but well above the ratios an overdispersed
-            // brand's busy hours really show (a clip at the mean would bias the fit down).
-            let ratio = (d * d / expected).min(10.0 * dispersion.max(5.0));
-            self.dispersion = (self.dispersion + alpha * (ratio - self.dispersion)).max(1.0);
-            self.dispersion_fit.update(expected, ratio, alpha);
+    /// Learns `win` into the baselines, given whether it was significant (volume, negative):
+    /// the dispersion from quiet windows, the level from every window (spikes capped so they
+    /// do not raise the bar), the negative share from windows without a negative spike.
+    fn learn(&mut self, win: &Window, significant: [bool; 2], cfg: &DetectorConfig) {
+        let [vol_sig, neg_sig] = significant;
+        let dispersion = self.dispersion_at(win.expected, cfg);
+        if win.warm && !vol_sig && win.expected > 0.5 {
+            self.learn_dispersion(win, dispersion, cfg);
         }
-        let (hod, how) = hours(w, cfg);
+        self.learn_level(win, vol_sig, dispersion, cfg);
+        if !neg_sig {
+            self.learn_share(win, cfg);
+        }
+        self.windows += 1;
+        self.last_window = Some(win.w);
+    }
+
+    /// Learns a quiet window's squared deviation into the dispersion and its fit;
+    /// `dispersion` is the current one at the window's expected count.
+    fn learn_dispersion(&mut self, win: &Window, dispersion: f64, cfg: &DetectorConfig) {
+        let d = win.count as f64 - win.expected;
+        let alpha = dispersion_alpha(cfg);
+        // Clipped against a stray spike, but well above the ratios an overdispersed
+        // brand's busy hours really show (a clip at the mean would bias the fit down).
+        let ratio = (d * d / win.expected).min(10.0 * dispersion.max(5.0));
+        self.dispersion = (self.dispersion + alpha * (ratio - self.dispersion)).max(1.0);
+        self.dispersion_fit.update(win.expected, ratio, alpha);
+    }
+
+    /// Learns the window's count into the recent level and the seasonal buckets: a spike (in
+    /// this window or the span) as the expected count, other counts capped at three standard
+    /// deviations above it once warm.
+    fn learn_level(&mut self, win: &Window, vol_sig: bool, dispersion: f64, cfg: &DetectorConfig) {
+        let count = win.count as f64;
+        let cap = win.expected + 3.0 * (dispersion * win.expected).sqrt() + 3.0;
+        let learned = if win.warm && vol_sig {
+            count.min(win.expected)
+        } else if win.warm {
+            count.min(cap)
+        } else {
+            count
+        };
+        let (hod, how) = hours(win.w, cfg);
         let wph = cfg.windows_per_hour;
         self.recent.update(learned, 2.0 / 31.0);
         self.hour_of_day[hod].update(learned, 1.0 / (7.0 * wph));
         self.hour_of_week[how].update(learned, 1.0 / (4.0 * wph));
-        if !neg_sig {
-            // A running mean at first, then a day-long average: the first windows do not
-            // weigh on the share for a day (as a plain average from the first window would).
-            let a = (1.0 / (self.windows + 1) as f64).max(1.0 / (24.0 * wph));
-            self.negatives += a * (negatives as f64 - self.negatives);
-            self.totals += a * (count as f64 - self.totals);
-        }
-        self.windows += 1;
-        self.last_window = Some(w);
+    }
 
+    /// Learns the window's negatives and total into the baseline share.
+    fn learn_share(&mut self, win: &Window, cfg: &DetectorConfig) {
+        // A running mean at first, then a day-long average: the first windows do not
+        // weigh on the share for a day (as a plain average from the first window would).
+        let wph = cfg.windows_per_hour;
+        let a = (1.0 / (self.windows + 1) as f64).max(1.0 / (24.0 * wph));
+        self.negatives += a * (win.negatives as f64 - self.negatives);
+        self.totals += a * (win.count as f64 - self.totals);
+    }
+
+    /// Advances both kinds' alerts by window `w` with its evaluations; returns the
+    /// transitions, volume first.
+    fn advance_alerts(
+        &mut self,
+        w: i64,
+        evals: &[Evaluation; 2],
+        cfg: &DetectorConfig,
+    ) -> Vec<Transition> {
         let mut transitions = Vec::new();
         for (i, kind) in Kind::ALL.into_iter().enumerate() {
-            let ev = evals[i];
-            let ks = &mut self.kinds[i];
-            let mask = if cfg.persistence_n >= 32 {
-                u32::MAX
-            } else {
-                (1u32 << cfg.persistence_n) - 1
-            };
-            ks.recent = ((ks.recent << 1) | u32::from(ev.significant)) & mask;
-            let hits = ks.recent.count_ones();
-            let severity_of = |p: f64| {
-                if p < cfg.critical_p_value {
-                    Severity::Critical
-                } else {
-                    Severity::Warning
-                }
-            };
-            match &mut ks.active {
-                None => {
-                    if hits >= cfg.persistence_k && w >= ks.quiet_until {
-                        // The alert starts at the first significant window of the run.
-                        let started = w - i64::from(31 - ks.recent.leading_zeros());
-                        let p = ev.p_value;
-                        let a = Active {
-                            started,
-                            severity: severity_of(p),
-                            p_value: p,
-                        };
-                        ks.active = Some(a);
-                        transitions.push(Transition {
-                            kind,
-                            state: AlertState::Firing,
-                            severity: a.severity,
-                            started,
-                            window: w,
-                            p_value: p,
-                            evaluation: ev,
-                        });
-                    }
-                }
-                Some(a) => {
-                    if ev.significant && ev.p_value < a.p_value {
-                        a.p_value = ev.p_value;
-                        let s = severity_of(a.p_value);
-                        if s > a.severity {
-                            a.severity = s;
-                            transitions.push(Transition {
-                                kind,
-                                state: AlertState::Firing,
-                                severity: s,
-                                started: a.started,
-                                window: w,
-                                p_value: a.p_value,
-                                evaluation: ev,
-                            });
-                        }
-                    }
-                    if hits == 0 {
-                        transitions.push(Transition {
-                            kind,
-                            state: AlertState::Resolved,
-                            severity: a.severity,
-                            started: a.started,
-                            window: w,
-                            p_value: a.p_value,
-                            evaluation: ev,
-                        });
-                        ks.active = None;
-                        ks.quiet_until = w + cfg.cooldown_windows as i64;
-                    }
-                }
-            }
+            self.kinds[i].advance(kind, w, evals[i], cfg, &mut transitions);
         }
-        (evals, transitions)
+        transitions
+    }
+}
+
+/// One closed window as [`BrandState::step`] sees it: its counts and the baselines they are
+/// tested against.
+struct Window {
+    /// Window index.
+    w: i64,
+    /// Mentions.
+    count: u64,
+    /// Negative mentions.
+    negatives: u64,
+    /// Expected mentions (the seasonal baseline, at least 0).
+    expected: f64,
+    /// Baseline negative share.
+    share: f64,
+    /// Past the warm-up: the tests may find the window significant.
+    warm: bool,
+}
+
+impl Window {
+    /// Expected negative mentions: the baseline share of this window's mentions.
+    fn expected_negatives(&self) -> f64 {
+        self.share * self.count as f64
+    }
+}
+
+/// The windows of the short and the long span.
+fn spans(cfg: &DetectorConfig) -> [usize; 2] {
+    [cfg.span_windows as usize, cfg.long_span_windows as usize]
+}
+
+/// The share test of `n` of `c` mentions negative where `e` negatives are expected:
+/// (binomial upper-tail p-value, significant).
+fn share_test(n: u64, c: u64, e: f64, warm: bool, cfg: &DetectorConfig) -> (f64, bool) {
+    let p = if warm && c > 0 {
+        binomial_tail(n, c, (e / c as f64).clamp(0.0, 1.0))
+    } else {
+        1.0
+    };
+    (
+        p,
+        warm && p < cfg.p_value
+            && c >= cfg.min_count
+            && n * 2 >= cfg.min_count
+            && n as f64 >= cfg.min_ratio * e,
+    )
+}
+
+/// The severity of an alert whose smallest p-value is `p`.
+fn severity(p: f64, cfg: &DetectorConfig) -> Severity {
+    if p < cfg.critical_p_value {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    }
+}
+
+impl KindState {
+    /// Advances this kind's alert by window `w` with evaluation `ev`: opens one after
+    /// persistence (outside the cooldown), escalates its severity, or resolves it once no
+    /// recent window is significant. Transitions are pushed onto `out`.
+    fn advance(
+        &mut self,
+        kind: Kind,
+        w: i64,
+        ev: Evaluation,
+        cfg: &DetectorConfig,
+        out: &mut Vec<Transition>,
+    ) {
+        let hits = self.record(ev.significant, cfg);
+        if self.active.is_none() {
+            if hits >= cfg.persistence_k && w >= self.quiet_until {
+                out.push(self.open(kind, w, ev, cfg));
+            }
+            return;
+        }
+        out.extend(self.escalate(kind, w, ev, cfg));
+        if hits == 0 {
+            out.extend(self.resolve(kind, w, ev, cfg));
+        }
+    }
+
+    /// Shifts the window's significance into `recent` (keeping `persistence_n` windows) and
+    /// returns how many of them are significant.
+    fn record(&mut self, significant: bool, cfg: &DetectorConfig) -> u32 {
+        let mask = if cfg.persistence_n >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << cfg.persistence_n) - 1
+        };
+        self.recent = ((self.recent << 1) | u32::from(significant)) & mask;
+        self.recent.count_ones()
+    }
+
+    /// Opens an alert at window `w`; it starts at the first significant window of the run.
+    fn open(&mut self, kind: Kind, w: i64, ev: Evaluation, cfg: &DetectorConfig) -> Transition {
+        let started = w - i64::from(31 - self.recent.leading_zeros());
+        let p = ev.p_value;
+        let a = Active {
+            started,
+            severity: severity(p, cfg),
+            p_value: p,
+        };
+        self.active = Some(a);
+        Transition {
+            kind,
+            state: AlertState::Firing,
+            severity: a.severity,
+            started,
+            window: w,
+            p_value: p,
+            evaluation: ev,
+        }
+    }
+
+    /// Lowers the active alert's p-value on a more significant window, and fires again when
+    /// that raises its severity.
+    fn escalate(
+        &mut self,
+        kind: Kind,
+        w: i64,
+        ev: Evaluation,
+        cfg: &DetectorConfig,
+    ) -> Option<Transition> {
+        let a = self.active.as_mut()?;
+        if !(ev.significant && ev.p_value < a.p_value) {
+            return None;
+        }
+        a.p_value = ev.p_value;
+        let s = severity(a.p_value, cfg);
+        if s <= a.severity {
+            return None;
+        }
+        a.severity = s;
+        Some(Transition {
+            kind,
+            state: AlertState::Firing,
+            severity: s,
+            started: a.started,
+            window: w,
+            p_value: a.p_value,
+            evaluation: ev,
+        })
+    }
+
+    /// Resolves the active alert at window `w` and starts the cooldown.
+    fn resolve(
+        &mut self,
+        kind: Kind,
+        w: i64,
+        ev: Evaluation,
+        cfg: &DetectorConfig,
+    ) -> Option<Transition> {
+        let a = self.active.take()?;
+        self.quiet_until = w + cfg.cooldown_windows as i64;
+        Some(Transition {
+            kind,
+            state: AlertState::Resolved,
+            severity: a.severity,
+            started: a.started,
+            window: w,
+            p_value: a.p_value,
+            evaluation: ev,
+        })
     }
 }
 
@@ -657,380 +825,4 @@ fn hours(w: i64, cfg: &DetectorConfig) -> (usize, usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cfg() -> DetectorConfig {
-        DetectorConfig {
-            warmup_windows: 120,
-            ..DetectorConfig::default()
-        }
-    }
-
-    #[test]
-    fn tails() {
-        // Poisson(10): P(X >= 10) ~ 0.54207, P(X >= 25) ~ 4.6949e-5.
-        assert!((poisson_tail(10, 10.0) - 0.54207).abs() < 1e-4);
-        assert!((poisson_tail(25, 10.0) - 4.69494e-5).abs() < 1e-9);
-        assert_eq!(poisson_tail(0, 3.0), 1.0);
-        // Overdispersion makes the same count less surprising.
-        assert!(count_tail(25, 10.0, 3.0) > 10.0 * poisson_tail(25, 10.0));
-        assert_eq!(count_tail(25, 10.0, 1.0), poisson_tail(25, 10.0));
-        // Binomial(20, 0.2): P(X >= 10) ~ 0.002594.
-        assert!((binomial_tail(10, 20, 0.2) - 0.0025948).abs() < 1e-6);
-        assert_eq!(binomial_tail(0, 20, 0.2), 1.0);
-        assert_eq!(binomial_tail(21, 20, 0.2), 0.0);
-    }
-
-    /// Three days of a seasonal stream (`peak` mentions per window at the busiest hour)
-    /// whose per-window rate varies by a gamma factor of variance `d` (0 = Poisson counts).
-    fn learn_seasonal(peak: f64, d: f64) -> BrandState {
-        use crate::alert::replay::{daily_profile, gamma, poisson};
-        use rand::SeedableRng;
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let c = cfg();
-        let mut s = BrandState::default();
-        for w in 0..3 * 24 * 60 {
-            let mut mean = peak * daily_profile((w % 1440) as f64 / 60.0);
-            if d > 0.0 {
-                mean *= gamma(&mut rng, 1.0 / d) * d;
-            }
-            s.observe(w, poisson(&mut rng, mean), 0, &c);
-        }
-        s
-    }
-
-    #[test]
-    fn dispersion_grows_with_the_expected_count_of_an_overdispersed_stream() {
-        // Gamma-Poisson counts: variance = e + 0.1 e^2, so dispersion = 1 + 0.1 e.
-        let s = learn_seasonal(100.0, 0.1);
-        for e in [30.0, 60.0, 100.0] {
-            let want = 1.0 + 0.1 * e;
-            let got = s.dispersion_at(e, &cfg());
-            assert!((got / want - 1.0).abs() < 0.3, "at {e}: {got} vs {want}");
-        }
-        // The old constant (a day's average) understates the busy hours.
-        assert!(
-            s.dispersion < s.dispersion_at(100.0, &cfg()) * 0.9,
-            "{}",
-            s.dispersion
-        );
-        // Poisson counts: about 1 everywhere.
-        let p = learn_seasonal(100.0, 0.0);
-        for e in [30.0, 100.0] {
-            let got = p.dispersion_at(e, &cfg());
-            assert!(got < 1.6, "Poisson at {e}: {got}");
-        }
-    }
-
-    /// A checkpoint written before the dispersion fit existed restores, and the detector uses
-    /// its plain dispersion until the fit has learned enough windows.
-    #[test]
-    fn a_checkpoint_without_the_dispersion_fit_restores_with_the_plain_dispersion() {
-        let mut s = learn_seasonal(100.0, 0.1);
-        s.dispersion = 4.0;
-        let mut v = serde_json::to_value(&s).unwrap();
-        v.as_object_mut().unwrap().remove("dispersion_fit");
-        let old: BrandState = serde_json::from_value(v).unwrap();
-        assert_eq!(old.dispersion_fit, DispersionFit::default());
-        assert_eq!(old.dispersion_at(100.0, &cfg()), 4.0);
-        // A current checkpoint round-trips with its fit.
-        let now: BrandState = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
-        assert_eq!(now.dispersion_fit, s.dispersion_fit);
-        assert!(now.dispersion_at(100.0, &cfg()) > 4.0);
-    }
-
-    /// A deterministic pseudo-Poisson stream: `mean` rounded with a fixed jitter.
-    fn count(w: i64, mean: f64) -> u64 {
-        let jitter = ((w * 7919) % 11) as f64 - 5.0;
-        (mean + jitter * mean.sqrt() / 5.0).round().max(0.0) as u64
-    }
-
-    #[test]
-    fn volume_spike_fires_after_persistence_and_resolves() {
-        let c = cfg();
-        let mut s = BrandState::default();
-        let mut fired = Vec::new();
-        for w in 0..400 {
-            let (_, t) = s.observe(w, count(w, 20.0), 4, &c);
-            fired.extend(t);
-        }
-        assert!(fired.is_empty(), "quiet stream fired: {fired:?}");
-        let mut events = Vec::new();
-        for w in 400..410 {
-            let (_, t) = s.observe(w, 80, 16, &c);
-            events.extend(t);
-        }
-        for w in 410..450 {
-            let (_, t) = s.observe(w, count(w, 20.0), 4, &c);
-            events.extend(t);
-        }
-        let vol: Vec<_> = events.iter().filter(|t| t.kind == Kind::Volume).collect();
-        assert_eq!(vol.len(), 2, "{vol:?}");
-        assert_eq!(vol[0].state, AlertState::Firing);
-        assert_eq!(vol[0].started, 400);
-        assert_eq!(vol[0].window, 401, "k=2: fires on the second window");
-        assert_eq!(vol[0].severity, Severity::Critical);
-        assert_eq!(vol[1].state, AlertState::Resolved);
-        // Resolves once neither the window nor the 10-window span is significant for n
-        // windows: the span still holds the spike until window 419. (The 30-window span does
-        // not run for a brand this busy: the 10-window span expects 200 mentions.)
-        assert_eq!(
-            vol[1].window, 420,
-            "resolves after the span and n quiet windows"
-        );
-        // The share of negatives did not change: no negative alert.
-        assert!(events.iter().all(|t| t.kind == Kind::Volume));
-    }
-
-    /// A small brand (2 per window): the 30-window span runs, reports itself when it is the
-    /// more significant test, and holds the alert longer than the 10-window span alone.
-    #[test]
-    fn long_span_runs_for_small_brands() {
-        let run = |c: &DetectorConfig| {
-            let mut s = BrandState::default();
-            for w in 0..400 {
-                s.observe(w, count(w, 2.0), 0, c);
-            }
-            let (mut fired, mut resolved, mut long) = (None, None, false);
-            for w in 400..500 {
-                let n = if w < 410 { 10 } else { count(w, 2.0) };
-                let (e, t) = s.observe(w, n, 0, c);
-                long |= e[0].span_windows == 30;
-                for t in t.iter().filter(|t| t.kind == Kind::Volume) {
-                    match t.state {
-                        AlertState::Firing => fired = fired.or(Some(t.window)),
-                        AlertState::Resolved => resolved = resolved.or(Some(t.window)),
-                    }
-                }
-            }
-            (fired, resolved, long)
-        };
-        let short = DetectorConfig {
-            long_span_windows: 0,
-            ..cfg()
-        };
-        let (f1, r1, long1) = run(&cfg());
-        let (f0, r0, long0) = run(&short);
-        assert!(long1 && !long0);
-        assert!(f1.is_some() && f1 == f0, "{f1:?} {f0:?}");
-        assert!(r1 > r0 && r0.is_some(), "{r1:?} {r0:?}");
-    }
-
-    /// A small brand (2 mentions a window, 20% negative) whose negative share rises to 50% for
-    /// 40 windows: 10 of 20 in the 10-window span is not significant (p ~ 0.003), 30 of 60 in
-    /// the 30-window span is; the alert fires once, and not again after the rise.
-    #[test]
-    fn long_span_sees_a_small_brands_sustained_negative_rise() {
-        let negatives = |w: i64| u64::from(w % 5 < 2);
-        let run = |c: &DetectorConfig| {
-            let mut s = BrandState::default();
-            for w in 0..400 {
-                s.observe(w, 2, negatives(w), c);
-            }
-            let mut firings = Vec::new();
-            for w in 400..520 {
-                let n = if w < 440 { 1 } else { negatives(w) };
-                let (_, t) = s.observe(w, 2, n, c);
-                firings.extend(
-                    t.into_iter()
-                        .filter(|t| t.kind == Kind::Negative && t.state == AlertState::Firing)
-                        .map(|t| (t.started, t.evaluation.span_windows)),
-                );
-            }
-            firings
-        };
-        let with_long = run(&cfg());
-        assert_eq!(with_long.len(), 1, "{with_long:?}");
-        assert_eq!(with_long[0].1, 30, "{with_long:?}");
-        assert!((400..440).contains(&with_long[0].0), "{with_long:?}");
-        let short_only = DetectorConfig {
-            long_span_windows: 0,
-            ..cfg()
-        };
-        assert!(run(&short_only).is_empty());
-    }
-
-    /// A spike, then silence: once the alert resolves, the spike still sits in the 30-window
-    /// span while the baseline sinks (and the long span starts to run); it must not fire a
-    /// second time.
-    #[test]
-    fn an_old_spike_in_the_long_span_does_not_fire_again() {
-        let c = DetectorConfig {
-            cooldown_windows: 5,
-            ..cfg()
-        };
-        let mut s = BrandState::default();
-        for w in 0..400 {
-            s.observe(w, count(w, 10.0), 0, &c);
-        }
-        let mut firings = Vec::new();
-        for w in 400..500 {
-            let n = match w {
-                400..404 => 70,
-                404..420 => count(w, 10.0),
-                _ => 0,
-            };
-            let (_, t) = s.observe(w, n, 0, &c);
-            firings.extend(
-                t.into_iter()
-                    .filter(|t| t.kind == Kind::Volume && t.state == AlertState::Firing)
-                    .map(|t| t.started),
-            );
-        }
-        // (A firing transition that escalates the severity keeps its `started`.)
-        firings.dedup();
-        assert_eq!(firings.len(), 1, "{firings:?}");
-    }
-
-    #[test]
-    fn negative_share_spike() {
-        let c = cfg();
-        let mut s = BrandState::default();
-        for w in 0..300 {
-            s.observe(w, 30, 3, &c);
-        }
-        let mut events = Vec::new();
-        for w in 300..305 {
-            events.extend(s.observe(w, 30, 18, &c).1);
-        }
-        assert!(
-            events
-                .iter()
-                .any(|t| t.kind == Kind::Negative && t.state == AlertState::Firing),
-            "{events:?}"
-        );
-        assert!(events.iter().all(|t| t.kind == Kind::Negative));
-    }
-
-    #[test]
-    fn warm_up_and_min_count_guard() {
-        let c = cfg();
-        let mut s = BrandState::default();
-        // A spike during warm-up does not fire.
-        for w in 0..100 {
-            let n = if (50..55).contains(&w) { 100 } else { 2 };
-            assert!(s.observe(w, n, 0, &c).1.is_empty());
-        }
-        // A low-volume brand: 0-1 mentions, then one window of 6 (p tiny, but under
-        // min_count, in the window and in the span).
-        let mut s = BrandState::default();
-        for w in 0..300 {
-            s.observe(w, (w % 3 == 0) as u64, 0, &c);
-        }
-        assert!(s.observe(300, 6, 0, &c).1.is_empty());
-        for w in 301..320 {
-            assert!(s.observe(w, (w % 3 == 0) as u64, 0, &c).1.is_empty());
-        }
-    }
-
-    #[test]
-    fn span_catches_a_sustained_low_volume_rise() {
-        // 1 mention every 2 windows, then 3 per window for 10 windows: no single window is a
-        // spike (3 < min_count), the 10-window span is (30 vs 5 expected).
-        let c = cfg();
-        let mut s = BrandState::default();
-        for w in 0..300 {
-            s.observe(w, (w % 2 == 0) as u64, 0, &c);
-        }
-        let mut events = Vec::new();
-        for w in 300..310 {
-            events.extend(s.observe(w, 3, 0, &c).1);
-        }
-        assert!(
-            events
-                .iter()
-                .any(|t| t.kind == Kind::Volume && t.state == AlertState::Firing),
-            "{events:?}"
-        );
-        let off = DetectorConfig {
-            span_windows: 0,
-            long_span_windows: 0,
-            ..cfg()
-        };
-        let mut s = BrandState::default();
-        for w in 0..300 {
-            s.observe(w, (w % 2 == 0) as u64, 0, &off);
-        }
-        for w in 300..310 {
-            assert!(s.observe(w, 3, 0, &off).1.is_empty());
-        }
-    }
-
-    #[test]
-    fn cooldown_holds_back_a_second_alert() {
-        let c = cfg();
-        let mut s = BrandState::default();
-        for w in 0..300 {
-            s.observe(w, count(w, 20.0), 4, &c);
-        }
-        let mut events = Vec::new();
-        for (from, to) in [(300, 303), (303, 320), (320, 323)] {
-            for w in from..to {
-                let n = if from == 303 { count(w, 20.0) } else { 90 };
-                events.extend(s.observe(w, n, 18, &c).1);
-            }
-        }
-        let fired = events
-            .iter()
-            .filter(|t| t.kind == Kind::Volume && t.state == AlertState::Firing)
-            .count();
-        assert_eq!(fired, 1, "{events:?}");
-    }
-
-    #[test]
-    fn seasonal_baseline_follows_the_day() {
-        // Hourly shape: 5 per window at night, 50 at midday. After a week, a normal midday
-        // does not alert, and the expectation tracks the hour.
-        let c = DetectorConfig {
-            windows_per_hour: 4.0,
-            warmup_windows: 96,
-            ..DetectorConfig::default()
-        };
-        let mean = |w: i64| {
-            let h = (w / 4) % 24;
-            5.0 + 45.0 * (-(((h - 12) * (h - 12)) as f64) / 18.0).exp()
-        };
-        let mut s = BrandState::default();
-        let mut events = Vec::new();
-        for w in 0..(4 * 24 * 14) {
-            events.extend(s.observe(w, count(w, mean(w)), 0, &c).1);
-        }
-        assert!(events.is_empty(), "{events:?}");
-        let noon = 4 * 24 * 14 + 4 * 12;
-        let night = 4 * 24 * 14 + 4 * 2;
-        assert!(
-            (s.expected(noon, &c) - 50.0).abs() < 8.0,
-            "{}",
-            s.expected(noon, &c)
-        );
-        assert!(
-            (s.expected(night, &c) - 5.0).abs() < 3.0,
-            "{}",
-            s.expected(night, &c)
-        );
-    }
-
-    #[test]
-    fn replayed_windows_are_ignored_and_gaps_filled() {
-        let c = cfg();
-        let mut s = BrandState::default();
-        s.observe(10, 5, 0, &c);
-        let before = s.clone();
-        s.observe(10, 500, 0, &c);
-        assert_eq!(s, before);
-        s.observe(20, 5, 0, &c);
-        assert_eq!(s.windows, 11, "9 empty windows observed in between");
-    }
-
-    #[test]
-    fn state_round_trips_through_json() {
-        let c = cfg();
-        let mut s = BrandState::default();
-        for w in 0..50 {
-            s.observe(w, count(w, 10.0), 2, &c);
-        }
-        let back: BrandState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
-        assert_eq!(back, s);
-    }
-}
+mod tests;

@@ -1,7 +1,10 @@
 //! Spike alerts: per-brand volume and negative-share spikes on fixed windows.
 //!
 //! [`detector`] is the synchronous core (seasonal baseline, count-aware tail tests,
-//! persistence, cooldown, severity). The model and its defaults: `docs/alerts.md`.
+//! persistence, cooldown, severity); [`core`] counts scored mentions into windows per brand,
+//! feeds them to it and keeps the checkpoints; [`stage`] is the Kafka shell; [`replay`] is the
+//! `brandpulse alert-eval` harness that measures the detector on generated streams. The model
+//! and its defaults: `docs/alerts.md`.
 
 pub mod core;
 pub mod detector;

@@ -1,0 +1,249 @@
+//! The command line as clap sees it: every command, its arguments and its help text. The
+//! logic of each command is in the file named after it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use brandpulse::config::ScorerKind;
+use brandpulse::offline;
+use brandpulse::record::InputFormat;
+use brandpulse::score::onnx::Precision;
+
+#[derive(Parser)]
+#[command(
+    name = "brandpulse",
+    version,
+    about = "Social-listening stream processor: Kafka mentions in; brand matches with sentiment out to Kafka and Prometheus.",
+    long_about = "brandpulse reads mentions (posts, comments, news items) from Kafka, matches them against every \
+brand's rules in one pass, scores their sentiment, and writes scored mentions to a Kafka topic keyed by brand, \
+bad records to a dead-letter topic, and per-brand time series to Prometheus.\n\n\
+Start with `brandpulse demo`: it needs no Kafka and shows the whole pipeline.",
+    after_help = "Logs go to stderr, coloured only when stderr is a terminal (and NO_COLOR is unset); set RUST_LOG\n\
+(e.g. RUST_LOG=brandpulse=debug) to change the level, and --log-format json (BRANDPULSE_LOG_FORMAT=json)\n\
+for one JSON object per line, for log collectors."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Arguments every command takes (clap's `global`: before or after the command's name).
+#[derive(Args)]
+pub struct GlobalArgs {
+    /// Log lines as text (default) or one JSON object per line (for log collectors).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "BRANDPULSE_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines; ANSI colours only on a terminal.
+    Text,
+    /// One JSON object per line: timestamp, level, target, fields.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the service: consume the configured topics until SIGINT/SIGTERM.
+    #[command(
+        after_help = "Signals: SIGINT/SIGTERM drain and stop; SIGHUP reloads the rules ([matching] and [[brands]]) from the\n\
+config file, which is also polled for changes every `matching.reload_poll`. A bad reload keeps the old rules.\n\n\
+Exit codes: 0 clean shutdown, 1 runtime failure, 64 bad config."
+    )]
+    Run(RunArgs),
+    /// Match and score mentions from stdin (JSONL), write scored JSONL to stdout.
+    #[command(
+        after_help = "Each rejected line is reported on stderr as `line N: <reason>: <detail>`; a summary line comes last.\n\
+Exit codes: 0 when no line was rejected, 65 when some were, 64 bad config, 1 I/O failure.\n\n\
+Example:\n  brandpulse process --config brands.toml < mentions.jsonl > scored.jsonl"
+    )]
+    Process(ProcessArgs),
+    /// Score the sentiment of each stdin line (`{"text": ...}` or a mention); no brand filter.
+    #[command(
+        after_help = "Output: one JSON line per input line: {\"line\", \"label\", \"score\", \"confidence\", \"lang\", \"scorer\"}.\n\n\
+Example:\n  echo '{\"text\": \"I love it\"}' | brandpulse score"
+    )]
+    Score(ScorerArgs),
+    /// Measure a scorer on labelled JSONL: accuracy, macro-F1, confusion matrix.
+    #[command(
+        after_help = "Input: one JSON object per line: {\"text\": ..., \"label\": \"positive|neutral|negative\"} (optional \"lang\").\n\
+With \"lang\" in the data, one line per language (`lang=<l> n=<n> accuracy=<x> macro_f1=<y>`) and their\n\
+mean (`languages=<k> mean_accuracy=<x> mean_macro_f1=<y>`) come before the last line.\n\
+The last line printed is `accuracy=<x> macro_f1=<y> n=<n>`; when every label is positive or negative it\n\
+adds `binary_accuracy=<z>`: the sign of the score (P(positive) vs P(negative)) against the label.\n\n\
+Example:\n  brandpulse eval --data models/eval/sanity-multilingual.jsonl --scorer lexicon"
+    )]
+    Eval(EvalArgs),
+    /// Replay seeded seasonal streams with injected spikes through the alert detector.
+    #[command(
+        after_help = "Reports recall and detection delay per spike kind, size, duration and volume class, and false alarms\n\
+per brand-week on spike-free streams, next to a reference test that knows each spike's exact\n\
+minutes and true baseline. The last line printed is\n\
+`recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z> reference_recall_3x10m=<r>\n\
+detectable_share=<s> recall_detectable_3x10m=<d>`. See docs/alerts.md.\n\n\
+Example:\n  brandpulse alert-eval --weeks 4 --brands 60 --dispersion 0.05"
+    )]
+    AlertEval(AlertEvalArgs),
+    /// Run the whole pipeline on an in-process broker with a generated sample stream.
+    #[command(
+        after_help = "Prints the broker's bootstrap address (attach any Kafka client to it), the live page URL and the metrics URL.\n\n\
+Example:\n  brandpulse demo --duration 60s"
+    )]
+    Demo(DemoArgs),
+    /// Brand rules: validate them, or try them on sample mentions before deploying.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Validate a config file and print a summary, without connecting to anything.
+    Check(CheckArgs),
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// Parse and compile every brand's rules; print a summary per brand and topic.
+    #[command(
+        after_help = "Exit codes: 0 ok, 64 when a rule is invalid (the message names the field, the position in the query and the reason).\n\n\
+Example:\n  brandpulse rules check --config brands.toml"
+    )]
+    Check(BrandsConfigArgs),
+    /// Match each stdin line against the rules; print one JSON line per input line.
+    #[command(
+        after_help = "Output: {\"line\": n, \"matches\": [{\"brand\": ..., \"topics\": [...], \"terms\": [...]}]} per non-blank line;\n\
+a line that does not decode gets \"matches\": [] and an \"error\". A summary goes to stderr.\n\
+Exit codes: 0 ok, 65 when some lines did not decode, 64 bad config.\n\n\
+Example:\n  echo 'Acme refund please #fail' | brandpulse rules test --config brands.toml"
+    )]
+    Test(RulesTestArgs),
+}
+
+/// `brandpulse run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Config file (TOML). See the README's configuration reference.
+    #[arg(short, long, env = "BRANDPULSE_CONFIG")]
+    pub config: PathBuf,
+    /// Overrides `kafka.instance_id` (static group membership), e.g. the pod name.
+    #[arg(long, env = "BRANDPULSE_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+}
+
+/// `brandpulse process`.
+#[derive(Args)]
+pub struct ProcessArgs {
+    /// Config file with the brands.
+    #[arg(short, long)]
+    pub config: PathBuf,
+    /// Format of the input lines.
+    #[arg(long, value_enum, default_value_t = InputFormat::Canonical)]
+    pub format: InputFormat,
+    /// Override `pipeline.max_text_bytes`.
+    #[arg(long)]
+    pub max_text_bytes: Option<usize>,
+}
+
+/// The scorer and its settings: all of `brandpulse score`, shared with `brandpulse eval`.
+#[derive(Args)]
+pub struct ScorerArgs {
+    /// The scorer.
+    #[arg(long, value_enum, default_value_t = ScorerKind::Transformer)]
+    pub scorer: ScorerKind,
+    /// Config file whose [scoring] section to use (model directory, precision, ...).
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// ONNX weights (overrides the config).
+    #[arg(long, value_enum)]
+    pub precision: Option<Precision>,
+}
+
+/// `brandpulse eval`.
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Labelled JSONL file.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub scorer: ScorerArgs,
+}
+
+/// `brandpulse alert-eval`.
+#[derive(Args)]
+pub struct AlertEvalArgs {
+    /// Weeks evaluated (after the learning weeks).
+    #[arg(long, default_value_t = 4)]
+    pub weeks: u32,
+    /// Weeks the detector learns first (no spikes, alerts not counted).
+    #[arg(long, default_value_t = 2)]
+    pub learn_weeks: u32,
+    /// Brands (round-robin low, mid and high volume).
+    #[arg(long, default_value_t = 30)]
+    pub brands: usize,
+    /// Seed of the streams.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Overdispersion of the counts: variance = mean + D * mean^2 (0 = Poisson).
+    #[arg(long, default_value_t = 0.0)]
+    pub dispersion: f64,
+    /// Config file whose [alert] section to use (default: the built-in defaults).
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `brandpulse demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Stop after this long (e.g. 60s, 10m). Default: until Ctrl-C.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+    /// Mean mentions per second (the daily rhythm and bursts vary it).
+    #[arg(long, default_value_t = 40.0)]
+    pub rate: f64,
+    /// Address of /metrics, /healthz, /readyz and the live page (/).
+    #[arg(long, default_value = "127.0.0.1:9898")]
+    pub listen: SocketAddr,
+    /// Seed of the sample stream.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The scorer (default: the transformer, as in the demo config).
+    #[arg(long, value_enum)]
+    pub scorer: Option<ScorerKind>,
+}
+
+/// `brandpulse check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Config file.
+    #[arg(short, long)]
+    pub config: PathBuf,
+}
+
+/// The config file of the `rules` commands: all of `rules check`, shared with `rules test`.
+#[derive(Args)]
+pub struct BrandsConfigArgs {
+    /// Config file with the [[brands]].
+    #[arg(short, long, env = "BRANDPULSE_CONFIG")]
+    pub config: PathBuf,
+}
+
+/// `brandpulse rules test`.
+#[derive(Args)]
+pub struct RulesTestArgs {
+    #[command(flatten)]
+    pub brands: BrandsConfigArgs,
+    /// What each stdin line is.
+    #[arg(long, value_enum, default_value_t = offline::RulesInput::Text)]
+    pub format: offline::RulesInput,
+}
