@@ -208,8 +208,8 @@ fn patterns_side_by_side(full: bool, options: &MatchingConfig) {
     let ms = with_pattern_references(&mentions(if full { 20_000 } else { 500 }, &synth), &synth);
     let limits = options.limits();
     let opts = options.query_options();
-    println!("\n| {n} brands | topics | regexes | compile | match rate | compiled mentions/s |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("\n| {n} brands | topics | regexes | automata | compile | match rate | compiled mentions/s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (label, configs) in [
         ("without patterns", &plain),
         ("a tenth with patterns", &patterned),
@@ -262,9 +262,10 @@ fn patterns_side_by_side(full: bool, options: &MatchingConfig) {
             format!("(check only: {sample} mentions agree)")
         };
         println!(
-            "| {label} | {} | {} | {:.0} ms | {:.1}% | {rate_text} |",
+            "| {label} | {} | {} | {:.1} MiB | {:.0} ms | {:.1}% | {rate_text} |",
             matcher.stats().topics,
             matcher.stats().regexes,
+            matcher.stats().automaton_bytes as f64 / (1 << 20) as f64,
             compile.as_secs_f64() * 1e3,
             100.0 * matched as f64 / ms.len() as f64,
         );

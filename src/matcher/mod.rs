@@ -273,6 +273,8 @@ pub struct RuleStats {
     pub patterns: usize,
     /// Distinct `/pattern/` terms (regular expressions), prefiltered or filters.
     pub regexes: usize,
+    /// Heap bytes of the automata (the token automaton and the patterns' one).
+    pub automaton_bytes: usize,
 }
 
 /// The compiled rules of all brands.
@@ -556,6 +558,7 @@ impl Matcher {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .ascii_case_insensitive(true)
                     .build(&b.raw_patterns)?,
             )
@@ -595,6 +598,11 @@ impl Matcher {
             literals: self.lits.len(),
             patterns: self.pattern_lits.len(),
             regexes: self.lits.iter().filter(|l| l.pattern.is_some()).count() + self.filters.len(),
+            automaton_bytes: self.automaton.memory_usage()
+                + self
+                    .raw_automaton
+                    .as_ref()
+                    .map_or(0, AhoCorasick::memory_usage),
         }
     }
 
