@@ -36,7 +36,9 @@
 //!   filters, the scorer and the output.
 //! - [`kafka`]: the one builder of librdkafka clients (settings, passthrough, secrets,
 //!   redaction).
-//! - [`telemetry`]: the metrics registry, the HTTP endpoints and the live page.
+//! - [`telemetry`]: the metrics (`prometheus-client`: each created and registered in one call,
+//!   exemplars on latencies, build and process metrics), the events that log and count in one
+//!   call, the HTTP endpoints (OpenMetrics or classic text) and the live page.
 //! - [`shutdown`]: SIGINT/SIGTERM; [`preflight`]: start-up checks.
 //!
 //! Stages, each importing only foundations:

@@ -31,9 +31,6 @@ pub const SERVER_GRACE: Duration = Duration::from_secs(5);
 /// Errors of starting or stopping the service.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// The metrics could not be registered.
-    #[error("registering metrics: {0}")]
-    Metrics(#[from] prometheus::Error),
     /// The HTTP endpoints could not start or failed.
     #[error(transparent)]
     Http(#[from] HttpError),
@@ -94,10 +91,10 @@ impl Service {
     /// nothing connects to Kafka yet. Shutdown starts when [`Self::trigger`] fires.
     ///
     /// # Errors
-    /// [`ServiceError::Metrics`] or [`ServiceError::Http`] (e.g. the address is in use).
+    /// [`ServiceError::Http`] (e.g. the address is in use).
     pub async fn bind(config: Config) -> Result<Self, ServiceError> {
-        let registry = prometheus::Registry::new();
-        let metrics = Metrics::new(&registry)?;
+        let mut registry = crate::telemetry::Registry::default();
+        let metrics = Metrics::new(&mut registry);
         let health = Arc::new(Health::default());
         let (trigger, shutdown) = shutdown::channel();
         let (addr, server) = http::bind(

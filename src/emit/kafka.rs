@@ -23,6 +23,7 @@ use crate::mention::ScoredMention;
 use crate::record::offsets::Offsets;
 use crate::record::{Notice, NoticeKind, Origin, Outbound, Outputs};
 use crate::telemetry::events::{During, KafkaClientError};
+use crate::telemetry::metric::observe;
 use crate::telemetry::Metrics;
 
 /// Creates the producer used for outputs: idempotent, acks from all replicas (see
@@ -101,6 +102,8 @@ struct Source {
 /// A consumed record whose outputs are not all acknowledged.
 struct InFlightRecord {
     origin: Origin,
+    /// The mention's id, the exemplar of its end-to-end latency.
+    mention_id: Option<String>,
     remaining: usize,
 }
 
@@ -193,6 +196,7 @@ impl Emitter {
                         })
                         .collect();
                     self.metrics.live.record_scored(batch.iter().flat_map(|(_, s)| s.iter()));
+                    let batch_mention = batch.iter().find_map(|(_, s)| s.first()).map(|s| s.mention_id.clone());
                     for (outbound, scored) in batch {
                         let id = next_id;
                         next_id += 1;
@@ -204,16 +208,20 @@ impl Emitter {
                             pending = self.deletions(id, n, &mut recent)?;
                         }
                         if pending.is_empty() {
-                            self.complete(&outbound.origin);
+                            self.complete(&outbound.origin, scored.first().map(|s| s.mention_id.as_str()));
                             continue;
                         }
-                        records.insert(id, InFlightRecord { origin: outbound.origin, remaining: pending.len() });
+                        records.insert(id, InFlightRecord {
+                            origin: outbound.origin,
+                            mention_id: scored.first().map(|s| s.mention_id.clone()),
+                            remaining: pending.len(),
+                        });
                         for p in pending {
                             in_flight_bytes += p.size();
                             deliveries.push(self.send(p));
                         }
                     }
-                    self.metrics.stage_latency.with_label_values(&["emit"]).observe(started.elapsed().as_secs_f64());
+                    observe(&self.metrics.stage_latency.with_label_values(&["emit"]), started.elapsed().as_secs_f64(), batch_mention.as_deref());
                 }
                 Some((pending, result)) = deliveries.next() => {
                     in_flight_bytes = in_flight_bytes.saturating_sub(pending.size());
@@ -430,7 +438,7 @@ impl Emitter {
             rec.remaining -= 1;
             if rec.remaining == 0 {
                 if let Some(rec) = records.remove(&record) {
-                    self.complete(&rec.origin);
+                    self.complete(&rec.origin, rec.mention_id.as_deref());
                 }
             }
         }
@@ -477,15 +485,19 @@ impl Emitter {
         })
     }
 
-    fn complete(&self, origin: &Origin) {
-        self.metrics
-            .end_to_end_latency
-            .observe(origin.consumed_at.elapsed().as_secs_f64());
+    fn complete(&self, origin: &Origin, mention_id: Option<&str>) {
+        observe(
+            &self.metrics.end_to_end_latency,
+            origin.consumed_at.elapsed().as_secs_f64(),
+            mention_id,
+        );
         let done = self.offsets.complete(&origin.tp, origin.offset);
         self.metrics.in_flight.set(done.in_flight as i64);
         match done.stored {
             None => {}
-            Some((_, Ok(()))) => self.metrics.offsets_stored.inc(),
+            Some((_, Ok(()))) => {
+                self.metrics.offsets_stored.inc();
+            }
             // The partition was revoked meanwhile: its new owner re-reads from the last commit.
             Some((offset, Err(error))) => tracing::debug!(topic = %origin.tp.0,
                 partition = origin.tp.1, offset, %error,

@@ -23,6 +23,7 @@ use crate::record::{DeadLetter, Decoded, Ingested, Origin, TopicPartition};
 use crate::shutdown::Shutdown;
 use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::http::Health;
+use crate::telemetry::metric::observe;
 use crate::telemetry::{stats, Metrics};
 
 /// Errors of the Kafka ingest.
@@ -258,10 +259,15 @@ async fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    metrics
-        .stage_latency
-        .with_label_values(&["decode"])
-        .observe(decode_time.as_secs_f64());
+    let mention = batch.iter().find_map(|i| match &i.result {
+        Ok(Decoded::Mention(m)) => Some(m.id.as_str()),
+        _ => None,
+    });
+    observe(
+        &metrics.stage_latency.with_label_values(&["decode"]),
+        decode_time.as_secs_f64(),
+        mention,
+    );
     *decode_time = Duration::ZERO;
     let full = std::mem::take(batch);
     // A full channel blocks here: backpressure all the way to the consumer.

@@ -10,6 +10,7 @@ use super::reload::Rules;
 use super::{Matcher, Scratch};
 use crate::mention::MatchedMention;
 use crate::record::{Decoded, Ingested, Matched, Routed};
+use crate::telemetry::metric::observe;
 use crate::telemetry::Metrics;
 
 /// Matches one batch: the stage's synchronous core.
@@ -17,7 +18,7 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
     let started = Instant::now();
     let mut scratch = Scratch::default();
     let mut unmatched = 0;
-    let out = batch
+    let out: Vec<Matched> = batch
         .into_iter()
         .map(|i| Matched {
             origin: i.origin,
@@ -36,10 +37,15 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
         })
         .collect();
     metrics.unmatched.inc_by(unmatched);
-    metrics
-        .stage_latency
-        .with_label_values(&["match"])
-        .observe(started.elapsed().as_secs_f64());
+    let exemplar = out.iter().find_map(|m| match &m.result {
+        Ok(Routed::Matched(mm)) => Some(mm.mention.id.as_str()),
+        _ => None,
+    });
+    observe(
+        &metrics.stage_latency.with_label_values(&["match"]),
+        started.elapsed().as_secs_f64(),
+        exemplar,
+    );
     out
 }
 

@@ -12,6 +12,7 @@ use super::{spans, ScoreError, ScoreInput, Scorer};
 use crate::lang;
 use crate::mention::{MatchedMention, Mention, ScorerInfo, Sentiment};
 use crate::record::{BrandScore, Matched, Outbound, Outputs, Routed, ScoredText};
+use crate::telemetry::metric::observe;
 use crate::telemetry::{source_bucket, Metrics};
 
 /// One brand of a mention: the unit it is scored on and the spans of that unit's text.
@@ -343,6 +344,7 @@ impl ScoreStage {
                 _ => None,
             })
             .collect();
+        let exemplar = to_score.first().map(|m| m.mention.id.clone());
         let hits_before = self.cache_hits;
         let scored = self.scores(&to_score, degraded)?;
         let scored_at = Utc::now();
@@ -379,10 +381,11 @@ impl ScoreStage {
                 outputs,
             });
         }
-        metrics
-            .stage_latency
-            .with_label_values(&["score"])
-            .observe(started.elapsed().as_secs_f64());
+        observe(
+            &metrics.stage_latency.with_label_values(&["score"]),
+            started.elapsed().as_secs_f64(),
+            exemplar.as_deref(),
+        );
         Ok(out)
     }
 }

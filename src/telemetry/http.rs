@@ -43,6 +43,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::Registry;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -51,7 +52,6 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use prometheus::Registry;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -145,7 +145,7 @@ pub enum HttpError {
 
 #[derive(Clone)]
 struct AppState {
-    registry: Registry,
+    registry: Arc<Registry>,
     health: Arc<Health>,
     live: LiveView,
 }
@@ -193,7 +193,7 @@ pub async fn bind_with(
         .route("/assets/{name}", get(asset))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(AppState {
-            registry,
+            registry: Arc::new(registry),
             health,
             live,
         });
@@ -414,13 +414,14 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// OpenMetrics (with exemplars) when the scraper's `Accept` asks for it, as Prometheus does;
+/// the classic text format otherwise.
+async fn metrics(State(state): State<AppState>, headers: header::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = super::Format::negotiate(accept);
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        super::render(&state.registry),
+        [(header::CONTENT_TYPE, format.content_type())],
+        super::render_as(&state.registry, format),
     )
         .into_response()
 }
@@ -519,7 +520,7 @@ mod tests {
         let (trigger, shutdown) = crate::shutdown::channel();
         let (addr, server) = bind(
             "127.0.0.1:0".parse().unwrap(),
-            Registry::new(),
+            Registry::default(),
             Arc::new(Health::default()),
             LiveView::default(),
             shutdown,

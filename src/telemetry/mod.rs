@@ -1,5 +1,8 @@
-//! Telemetry: every metric brandpulse exports, registered on a [`Registry`] passed down from
-//! `main` (no global registry), and the HTTP endpoints that serve them.
+//! Telemetry: every metric brandpulse exports, created and registered in one call
+//! ([`metric::Registrar`]) on a [`Registry`] owned by the service (no global registry), the
+//! HTTP endpoints that serve them (OpenMetrics, with exemplars, for scrapers that ask for it;
+//! the classic Prometheus text format otherwise), and the events that log and count in one
+//! call ([`events`]).
 //!
 //! Naming: `brandpulse_<stage>_<name>_<unit>[_total]`, except the per-brand series, which
 //! dashboards use most, under `brandpulse_brand_*`. Labels come from bounded sets only:
@@ -9,12 +12,19 @@
 pub mod events;
 pub mod http;
 pub mod live;
+pub mod metric;
+pub mod process;
 pub mod stats;
 pub mod throttle;
 
-use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry,
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+pub use prometheus_client::registry::Registry;
+
+use metric::{
+    exponential, CounterVec, FloatGauge, FloatGaugeVec, GaugeVec, HistogramVec, Latency,
+    LatencyVec, Registrar,
 };
 
 /// Sources given their own label value; anything else is counted as `other`.
@@ -76,313 +86,267 @@ pub const STAGES: [&str; 4] = ["decode", "match", "score", "emit"];
 #[derive(Clone)]
 pub struct Metrics {
     /// Mentions per brand, sentiment label, source and language bucket.
-    pub brand_mentions: IntCounterVec,
+    pub brand_mentions: CounterVec,
     /// Distribution of sentiment scores per brand.
     pub brand_sentiment: HistogramVec,
     /// Sum of author followers of matched mentions, per brand.
-    pub brand_reach: IntCounterVec,
+    pub brand_reach: CounterVec,
     /// Records consumed per input topic.
-    pub consumed: IntCounterVec,
-    /// Records produced and acknowledged per output (`scored`, `dead_letter`).
-    pub produced: IntCounterVec,
+    pub consumed: CounterVec,
+    /// Records produced and acknowledged per output (`scored`, `deletion`, `dead_letter`).
+    pub produced: CounterVec,
     /// Dead letters per reason.
-    pub dead_letters: IntCounterVec,
+    pub dead_letters: CounterVec,
     /// Failed produce attempts by kind (`transient`: retried; `message_too_large`,
     /// `invalid_record`: dead-lettered).
-    pub produce_errors: IntCounterVec,
+    pub produce_errors: CounterVec,
     /// Outputs given up after every cut of their dead letter was refused.
-    pub outputs_dropped: IntCounter,
+    pub outputs_dropped: Counter,
     /// Mentions that matched no brand.
-    pub unmatched: IntCounter,
+    pub unmatched: Counter,
     /// Stream notices (Twitter `delete`, `limit`, ...) by kind.
-    pub notices: IntCounterVec,
+    pub notices: CounterVec,
     /// Deletion records produced to the scored topic (one per brand of the deleted post).
-    pub deletions: IntCounter,
+    pub deletions: Counter,
     /// Deletion notices for posts the emitter had not produced recently (matched no brand,
     /// or older than `pipeline.deletion_memory`): no record produced.
-    pub deletions_unknown: IntCounter,
+    pub deletions_unknown: Counter,
     /// Sentiment cache hits (reposts scored once).
-    pub score_cache_hits: IntCounter,
+    pub score_cache_hits: Counter,
     /// Mentions scored by the fallback scorer in degraded mode.
-    pub score_degraded: IntCounter,
+    pub score_degraded: Counter,
     /// 1 while the scorer is in degraded mode.
-    pub score_degraded_mode: IntGauge,
-    /// Time a batch spends in each stage.
-    pub stage_latency: HistogramVec,
-    /// Time from consuming a record to the acknowledgement of its last output.
-    pub end_to_end_latency: Histogram,
+    pub score_degraded_mode: Gauge,
+    /// Time a batch spends in each stage; the exemplar is a mention of the batch.
+    pub stage_latency: LatencyVec,
+    /// Time from consuming a record to the acknowledgement of its last output; the exemplar
+    /// is the mention's id.
+    pub end_to_end_latency: Latency,
     /// Size of batches reaching the scorer.
     pub score_batch_size: Histogram,
     /// Records awaiting acknowledgement.
-    pub in_flight: IntGauge,
+    pub in_flight: Gauge,
     /// Consumer lag per input partition, from librdkafka statistics.
-    pub consumer_lag: IntGaugeVec,
+    pub consumer_lag: GaugeVec,
     /// Offsets stored (committed later by librdkafka).
-    pub offsets_stored: IntCounter,
+    pub offsets_stored: Counter,
     /// Kafka client errors reported by librdkafka, per client (`consumer`, `producer`).
-    pub kafka_errors: IntCounterVec,
+    pub kafka_errors: CounterVec,
     /// 1 when the service is consuming with partitions assigned or waiting for them.
-    pub up: IntGauge,
+    pub up: Gauge,
     /// Rule reloads by result (`ok`, `error`).
-    pub rules_reloads: IntCounterVec,
+    pub rules_reloads: CounterVec,
     /// Brands in the rules in force.
-    pub rules_brands: IntGauge,
+    pub rules_brands: Gauge,
     /// Unix time at which the rules in force were loaded.
-    pub rules_loaded_at: prometheus::Gauge,
+    pub rules_loaded_at: FloatGauge,
     /// 1 while a spike alert is active, per brand, kind and severity.
-    pub alert_active: IntGaugeVec,
+    pub alert_active: GaugeVec,
     /// Observed count of the last closed window per brand and kind.
-    pub alert_observed: prometheus::GaugeVec,
+    pub alert_observed: FloatGaugeVec,
     /// Expected count of the last closed window per brand and kind.
-    pub alert_expected: prometheus::GaugeVec,
+    pub alert_expected: FloatGaugeVec,
     /// Alert events by kind and state (`fired`, `resolved`).
-    pub alert_events: IntCounterVec,
+    pub alert_events: CounterVec,
     /// Scored mentions that arrived after their window had closed.
-    pub alert_late: IntCounter,
+    pub alert_late: Counter,
     /// Checkpoint flushes by result.
-    pub alert_checkpoints: IntCounterVec,
+    pub alert_checkpoints: CounterVec,
     /// Brand states restored from the checkpoint topic.
-    pub alert_restored: IntCounter,
+    pub alert_restored: Counter,
     /// Recent per-brand volume, sentiment, mentions and alerts for the live page (not a
     /// Prometheus metric).
     pub live: live::LiveView,
 }
 
+fn sentiment_buckets() -> Histogram {
+    Histogram::new([-0.75, -0.5, -0.25, -0.05, 0.05, 0.25, 0.5, 0.75, 1.0])
+}
+
+fn stage_buckets() -> Latency {
+    Latency::new(exponential(0.000_05, 2.5, 14))
+}
+
+fn pipeline_buckets() -> Latency {
+    Latency::new(exponential(0.001, 2.0, 16))
+}
+
+fn batch_buckets() -> Histogram {
+    Histogram::new(exponential(1.0, 2.0, 11))
+}
+
 impl Metrics {
-    /// Creates and registers every metric on `registry`.
-    ///
-    /// # Errors
-    /// [`prometheus::Error`] when a metric is already registered (a programming error).
-    pub fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+    /// Creates every metric, registers it on `registry`, and registers the process metrics
+    /// and `brandpulse_build_info`. Names are unique by construction (a test checks it).
+    pub fn new(registry: &mut Registry) -> Self {
+        let mut r = Registrar::new(registry);
+        r.info(
+            "brandpulse_build",
+            "The running build: version, git commit (unknown when built outside a checkout) and compiled-in features.",
+            vec![
+                ("version", env!("CARGO_PKG_VERSION").to_string()),
+                (
+                    "commit",
+                    option_env!("BRANDPULSE_GIT_COMMIT").unwrap_or("unknown").to_string(),
+                ),
+                ("features", build_features().to_string()),
+            ],
+        );
+        r.collector(Box::new(process::ProcessCollector));
         let m = Self {
-            brand_mentions: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_brand_mentions_total",
-                    "Matched mentions per brand, by sentiment label, source and language.",
-                ),
+            brand_mentions: r.counter_vec(
+                "brandpulse_brand_mentions",
+                "Matched mentions per brand, by sentiment label, source and language.",
                 &["brand", "sentiment", "source", "lang"],
-            )?,
-            brand_sentiment: HistogramVec::new(
-                HistogramOpts::new(
-                    "brandpulse_brand_sentiment_score",
-                    "Sentiment score (-1 negative .. 1 positive) of matched mentions per brand.",
-                )
-                .buckets(vec![-0.75, -0.5, -0.25, -0.05, 0.05, 0.25, 0.5, 0.75, 1.0]),
+            ),
+            brand_sentiment: r.histogram_vec(
+                "brandpulse_brand_sentiment_score",
+                "Sentiment score (-1 negative .. 1 positive) of matched mentions per brand.",
                 &["brand"],
-            )?,
-            brand_reach: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_brand_reach_total",
-                    "Sum of author followers over matched mentions per brand (potential reach).",
-                ),
+                sentiment_buckets,
+            ),
+            brand_reach: r.counter_vec(
+                "brandpulse_brand_reach",
+                "Sum of author followers over matched mentions per brand (potential reach).",
                 &["brand"],
-            )?,
-            consumed: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_ingest_consumed_total",
-                    "Records consumed per input topic.",
-                ),
+            ),
+            consumed: r.counter_vec(
+                "brandpulse_ingest_consumed",
+                "Records consumed per input topic.",
                 &["topic"],
-            )?,
-            produced: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_emit_produced_total",
-                    "Records produced and acknowledged, by output (scored, dead_letter).",
-                ),
+            ),
+            produced: r.counter_vec(
+                "brandpulse_emit_produced",
+                "Records produced and acknowledged, by output (scored, deletion, dead_letter).",
                 &["output"],
-            )?,
-            dead_letters: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_dead_letters_total",
-                    "Records sent to the dead-letter topic, by reason.",
-                ),
+            ),
+            dead_letters: r.counter_vec(
+                "brandpulse_dead_letters",
+                "Records sent to the dead-letter topic, by reason.",
                 &["reason"],
-            )?,
-            produce_errors: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_emit_produce_errors_total",
-                    "Produce attempts that failed, by kind (transient: retried; message_too_large, invalid_record: dead-lettered).",
-                ),
+            ),
+            produce_errors: r.counter_vec(
+                "brandpulse_emit_produce_errors",
+                "Produce attempts that failed, by kind (transient: retried; message_too_large, invalid_record: dead-lettered).",
                 &["kind"],
-            )?,
-            outputs_dropped: IntCounter::new(
-                "brandpulse_emit_outputs_dropped_total",
+            ),
+            outputs_dropped: r.counter(
+                "brandpulse_emit_outputs_dropped",
                 "Outputs given up after the dead-letter topic refused even their headers-only dead letter.",
-            )?,
-            unmatched: IntCounter::new(
-                "brandpulse_matcher_unmatched_total",
+            ),
+            unmatched: r.counter(
+                "brandpulse_matcher_unmatched",
                 "Decoded mentions that matched no brand.",
-            )?,
-            notices: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_ingest_notices_total",
-                    "Stream notices that are not mentions (Twitter delete, scrub_geo, limit, status_withheld, user_withheld, disconnect, warning), by kind.",
-                ),
+            ),
+            notices: r.counter_vec(
+                "brandpulse_ingest_notices",
+                "Stream notices that are not mentions (Twitter delete, scrub_geo, limit, status_withheld, user_withheld, disconnect, warning), by kind.",
                 &["kind"],
-            )?,
-            deletions: IntCounter::new(
-                "brandpulse_emit_deletions_total",
+            ),
+            deletions: r.counter(
+                "brandpulse_emit_deletions",
                 "Deletion records produced to the scored topic (one per brand of a deleted post).",
-            )?,
-            deletions_unknown: IntCounter::new(
-                "brandpulse_emit_deletions_unknown_total",
+            ),
+            deletions_unknown: r.counter(
+                "brandpulse_emit_deletions_unknown",
                 "Deletion notices for posts not produced recently (no brand matched, or older than pipeline.deletion_memory): nothing produced.",
-            )?,
-            score_cache_hits: IntCounter::new(
-                "brandpulse_score_cache_hits_total",
+            ),
+            score_cache_hits: r.counter(
+                "brandpulse_score_cache_hits",
                 "Mentions whose sentiment came from the cache (reposts and copies of a scored text).",
-            )?,
-            score_degraded: IntCounter::new(
-                "brandpulse_score_degraded_total",
+            ),
+            score_degraded: r.counter(
+                "brandpulse_score_degraded",
                 "Mentions scored by the fallback (lexicon) scorer because the model was behind.",
-            )?,
-            score_degraded_mode: IntGauge::new(
+            ),
+            score_degraded_mode: r.gauge(
                 "brandpulse_score_degraded_mode",
                 "1 while the model is behind and the fallback scorer is used.",
-            )?,
-            stage_latency: HistogramVec::new(
-                HistogramOpts::new(
-                    "brandpulse_stage_latency_seconds",
-                    "Time one batch spends in a stage.",
-                )
-                .buckets(prometheus::exponential_buckets(0.000_05, 2.5, 14)?),
+            ),
+            stage_latency: r.latency_vec(
+                "brandpulse_stage_latency_seconds",
+                "Time one batch spends in a stage (exemplar: a mention of the batch).",
                 &["stage"],
-            )?,
-            end_to_end_latency: Histogram::with_opts(
-                HistogramOpts::new(
-                    "brandpulse_pipeline_latency_seconds",
-                    "Time from consuming a record to the acknowledgement of its last output.",
-                )
-                .buckets(prometheus::exponential_buckets(0.001, 2.0, 16)?),
-            )?,
-            score_batch_size: Histogram::with_opts(
-                HistogramOpts::new(
-                    "brandpulse_score_batch_size",
-                    "Texts per batch handed to the scorer.",
-                )
-                .buckets(vec![
-                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
-                ]),
-            )?,
-            in_flight: IntGauge::new(
+                stage_buckets,
+            ),
+            end_to_end_latency: r.latency(
+                "brandpulse_pipeline_latency_seconds",
+                "Time from consuming a record to the acknowledgement of its last output (exemplar: the mention).",
+                pipeline_buckets,
+            ),
+            score_batch_size: r.histogram(
+                "brandpulse_score_batch_size",
+                "Texts per batch handed to the scorer.",
+                batch_buckets,
+            ),
+            in_flight: r.gauge(
                 "brandpulse_emit_in_flight",
                 "Consumed records whose outputs are not all acknowledged yet.",
-            )?,
-            consumer_lag: IntGaugeVec::new(
-                Opts::new(
-                    "brandpulse_ingest_consumer_lag",
-                    "Messages between the group's position and the end of each input partition.",
-                ),
+            ),
+            consumer_lag: r.gauge_vec(
+                "brandpulse_ingest_consumer_lag",
+                "Messages between the group's position and the end of each input partition.",
                 &["topic", "partition"],
-            )?,
-            offsets_stored: IntCounter::new(
-                "brandpulse_ingest_offsets_stored_total",
+            ),
+            offsets_stored: r.counter(
+                "brandpulse_ingest_offsets_stored",
                 "Offsets stored for commit after their outputs were acknowledged.",
-            )?,
-            kafka_errors: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_kafka_errors_total",
-                    "Errors reported by librdkafka, by client.",
-                ),
+            ),
+            kafka_errors: r.counter_vec(
+                "brandpulse_kafka_errors",
+                "Errors reported by librdkafka, by client.",
                 &["client"],
-            )?,
-            up: IntGauge::new("brandpulse_up", "1 while the pipeline is running.")?,
-            rules_reloads: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_rules_reloads_total",
-                    "Rule reloads (SIGHUP or config file change) by result: ok, or error (old rules kept).",
-                ),
+            ),
+            up: r.gauge("brandpulse_up", "1 while the pipeline is running."),
+            rules_reloads: r.counter_vec(
+                "brandpulse_rules_reloads",
+                "Rule reloads (SIGHUP or config file change) by result: ok, or error (old rules kept).",
                 &["result"],
-            )?,
-            rules_brands: IntGauge::new(
-                "brandpulse_rules_brands",
-                "Brands in the rules in force.",
-            )?,
-            rules_loaded_at: prometheus::Gauge::new(
+            ),
+            rules_brands: r.gauge("brandpulse_rules_brands", "Brands in the rules in force."),
+            rules_loaded_at: r.float_gauge(
                 "brandpulse_rules_loaded_timestamp_seconds",
                 "Unix time at which the rules in force were loaded.",
-            )?,
-            alert_active: IntGaugeVec::new(
-                Opts::new(
-                    "brandpulse_alert_active",
-                    "1 while a spike alert is active for the brand (kind: volume or negative; severity: warning or critical).",
-                ),
+            ),
+            alert_active: r.gauge_vec(
+                "brandpulse_alert_active",
+                "1 while a spike alert is active for the brand (kind: volume or negative; severity: warning or critical).",
                 &["brand", "kind", "severity"],
-            )?,
-            alert_observed: prometheus::GaugeVec::new(
-                Opts::new(
-                    "brandpulse_alert_observed",
-                    "Last closed window: observed mentions (kind=volume) or negative mentions (kind=negative).",
-                ),
+            ),
+            alert_observed: r.float_gauge_vec(
+                "brandpulse_alert_observed",
+                "Last closed window: observed mentions (kind=volume) or negative mentions (kind=negative).",
                 &["brand", "kind"],
-            )?,
-            alert_expected: prometheus::GaugeVec::new(
-                Opts::new(
-                    "brandpulse_alert_expected",
-                    "Last closed window: expected count under the brand's seasonal baseline.",
-                ),
+            ),
+            alert_expected: r.float_gauge_vec(
+                "brandpulse_alert_expected",
+                "Last closed window: expected count under the brand's seasonal baseline.",
                 &["brand", "kind"],
-            )?,
-            alert_events: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_alert_events_total",
-                    "Alert events written to the alerts topic, by kind and state (fired, resolved).",
-                ),
+            ),
+            alert_events: r.counter_vec(
+                "brandpulse_alert_events",
+                "Alert events written to the alerts topic, by kind and state (fired, resolved).",
                 &["kind", "state"],
-            )?,
-            alert_late: IntCounter::new(
-                "brandpulse_alert_late_total",
+            ),
+            alert_late: r.counter(
+                "brandpulse_alert_late",
                 "Scored mentions that reached the alert stage after their window had closed (not counted).",
-            )?,
-            alert_checkpoints: IntCounterVec::new(
-                Opts::new(
-                    "brandpulse_alert_checkpoints_total",
-                    "Alert state checkpoint flushes by result (ok, error).",
-                ),
+            ),
+            alert_checkpoints: r.counter_vec(
+                "brandpulse_alert_checkpoints",
+                "Alert state checkpoint flushes by result (ok, error).",
                 &["result"],
-            )?,
-            alert_restored: IntCounter::new(
-                "brandpulse_alert_restored_total",
+            ),
+            alert_restored: r.counter(
+                "brandpulse_alert_restored",
                 "Brand alert states restored from the checkpoint topic after an assignment.",
-            )?,
+            ),
             live: live::LiveView::default(),
         };
-        registry.register(Box::new(m.brand_mentions.clone()))?;
-        registry.register(Box::new(m.rules_reloads.clone()))?;
-        registry.register(Box::new(m.alert_active.clone()))?;
-        registry.register(Box::new(m.alert_observed.clone()))?;
-        registry.register(Box::new(m.alert_expected.clone()))?;
-        registry.register(Box::new(m.alert_events.clone()))?;
-        registry.register(Box::new(m.alert_late.clone()))?;
-        registry.register(Box::new(m.alert_checkpoints.clone()))?;
-        registry.register(Box::new(m.alert_restored.clone()))?;
-        registry.register(Box::new(m.rules_brands.clone()))?;
-        registry.register(Box::new(m.rules_loaded_at.clone()))?;
-        registry.register(Box::new(m.brand_sentiment.clone()))?;
-        registry.register(Box::new(m.brand_reach.clone()))?;
-        registry.register(Box::new(m.consumed.clone()))?;
-        registry.register(Box::new(m.produced.clone()))?;
-        registry.register(Box::new(m.dead_letters.clone()))?;
-        registry.register(Box::new(m.produce_errors.clone()))?;
-        registry.register(Box::new(m.outputs_dropped.clone()))?;
-        registry.register(Box::new(m.unmatched.clone()))?;
-        registry.register(Box::new(m.notices.clone()))?;
-        registry.register(Box::new(m.deletions.clone()))?;
-        registry.register(Box::new(m.deletions_unknown.clone()))?;
+        // Series of bounded label sets start at zero, so dashboards show zeros, not gaps.
         for kind in crate::record::NoticeKind::ALL {
             m.notices.with_label_values(&[kind.as_str()]);
         }
-        registry.register(Box::new(m.score_cache_hits.clone()))?;
-        registry.register(Box::new(m.score_degraded.clone()))?;
-        registry.register(Box::new(m.score_degraded_mode.clone()))?;
-        registry.register(Box::new(m.stage_latency.clone()))?;
-        registry.register(Box::new(m.end_to_end_latency.clone()))?;
-        registry.register(Box::new(m.score_batch_size.clone()))?;
-        registry.register(Box::new(m.in_flight.clone()))?;
-        registry.register(Box::new(m.consumer_lag.clone()))?;
-        registry.register(Box::new(m.offsets_stored.clone()))?;
-        registry.register(Box::new(m.kafka_errors.clone()))?;
-        registry.register(Box::new(m.up.clone()))?;
         for reason in crate::record::DecodeError::REASONS {
             m.dead_letters.with_label_values(&[reason]);
         }
@@ -401,7 +365,7 @@ impl Metrics {
                 m.alert_events.with_label_values(&[kind, state]);
             }
         }
-        Ok(m)
+        m
     }
 
     /// Pre-creates the per-brand series so dashboards show zeros rather than gaps.
@@ -414,24 +378,67 @@ impl Metrics {
 
     /// A fresh registry with all metrics, for tests and offline modes.
     pub fn for_tests() -> (Registry, Self) {
-        let registry = Registry::new();
-        match Self::new(&registry) {
-            Ok(m) => (registry, m),
-            // Registering on a fresh registry cannot collide.
-            Err(e) => unreachable!("fresh registry: {e}"),
+        let mut registry = Registry::default();
+        let metrics = Self::new(&mut registry);
+        (registry, metrics)
+    }
+}
+
+/// The compiled-in cargo features, for `brandpulse_build_info`.
+fn build_features() -> &'static str {
+    if cfg!(feature = "rust-bert") {
+        "rust-bert"
+    } else {
+        "default"
+    }
+}
+
+/// Which exposition format a scraper gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// OpenMetrics 1.0 text (exemplars, `# EOF`): for scrapers whose `Accept` asks for it,
+    /// as Prometheus does.
+    OpenMetrics,
+    /// The classic Prometheus text format 0.0.4 (no exemplars): everything else, e.g. curl.
+    Prometheus,
+}
+
+impl Format {
+    /// The format `accept` (an HTTP `Accept` header) asks for.
+    pub fn negotiate(accept: Option<&str>) -> Self {
+        match accept {
+            Some(a) if a.contains("application/openmetrics-text") => Self::OpenMetrics,
+            _ => Self::Prometheus,
+        }
+    }
+
+    /// The `Content-Type` of the format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Self::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
         }
     }
 }
 
 /// Renders `registry` in the Prometheus text format.
 pub fn render(registry: &Registry) -> String {
-    use prometheus::Encoder;
-    let mut buf = Vec::new();
-    let encoder = prometheus::TextEncoder::new();
-    if let Err(e) = encoder.encode(&registry.gather(), &mut buf) {
+    render_as(registry, Format::Prometheus)
+}
+
+/// Renders `registry` in `format`.
+pub fn render_as(registry: &Registry, format: Format) -> String {
+    let mut out = String::new();
+    let result = match format {
+        Format::OpenMetrics => prometheus_client::encoding::text::encode(&mut out, registry),
+        Format::Prometheus => {
+            prometheus_client::encoding::prometheus_text::encode(&mut out, registry)
+        }
+    };
+    if let Err(e) = result {
         tracing::error!(error = %e, "encoding metrics");
     }
-    String::from_utf8_lossy(&buf).into_owned()
+    out
 }
 
 #[cfg(test)]
@@ -442,6 +449,92 @@ mod tests {
     fn sources_are_bounded() {
         assert_eq!(source_bucket("Twitter"), "twitter");
         assert_eq!(source_bucket("myspace"), "other");
+    }
+
+    #[test]
+    fn openmetrics_carries_exemplars_build_info_and_process_metrics() {
+        let (registry, m) = Metrics::for_tests();
+        metric::observe(
+            &m.stage_latency.with_label_values(&["emit"]),
+            0.01,
+            Some("1234567890"),
+        );
+        metric::observe(&m.end_to_end_latency, 0.2, Some(&"x".repeat(500)));
+        let text = render_as(&registry, Format::OpenMetrics);
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        assert!(
+            text.contains(
+                "brandpulse_stage_latency_seconds_bucket{le=\"0.01220703125\",stage=\"emit\"} 1 # {mention_id=\"1234567890\"} 0.01"
+            ),
+            "{text}"
+        );
+        // Ids are cut to fit OpenMetrics' 128-character exemplar limit.
+        let long = text
+            .lines()
+            .find(|l| {
+                l.starts_with("brandpulse_pipeline_latency_seconds_bucket") && l.contains('#')
+            })
+            .expect("an exemplar on the pipeline latency");
+        assert!(
+            long.contains(&format!("{{mention_id=\"{}\"}}", "x".repeat(100))),
+            "{long}"
+        );
+        assert!(text.contains("brandpulse_build_info{version=\""), "{text}");
+        assert!(text.contains("process_resident_memory_bytes "), "{text}");
+        assert!(text.contains("process_cpu_seconds_total "), "{text}");
+        // The classic format has no exemplars and no `# EOF`.
+        let classic = render(&registry);
+        assert!(!classic.contains("# EOF") && !classic.contains("mention_id"));
+        assert_eq!(
+            Format::negotiate(Some(
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+            )),
+            Format::OpenMetrics
+        );
+        assert_eq!(Format::negotiate(Some("*/*")), Format::Prometheus);
+        assert_eq!(Format::negotiate(None), Format::Prometheus);
+    }
+
+    /// Every exported metric family is in the README's metrics table, and every name there
+    /// is exported.
+    #[test]
+    fn every_metric_is_documented() {
+        let (registry, m) = Metrics::for_tests();
+        // Labelled families appear once they have a series.
+        m.register_brands(["acme"].into_iter());
+        m.brand_mentions
+            .with_label_values(&["acme", "positive", "twitter", "en"]);
+        m.consumed.with_label_values(&["mentions"]);
+        m.consumer_lag.with_label_values(&["mentions", "0"]);
+        m.produce_errors.with_label_values(&["transient"]);
+        for stage in STAGES {
+            m.stage_latency.with_label_values(&[stage]);
+        }
+        m.alert_active
+            .with_label_values(&["acme", "volume", "warning"]);
+        m.alert_observed.with_label_values(&["acme", "volume"]);
+        m.alert_expected.with_label_values(&["acme", "volume"]);
+        let exported: std::collections::BTreeSet<String> = render(&registry)
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split(' ').next())
+            .map(str::to_string)
+            .collect();
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let documented: std::collections::BTreeSet<String> = readme
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .filter_map(|l| l.split('`').nth(1))
+            .filter(|n| n.starts_with("brandpulse_") || n.starts_with("process_"))
+            .map(str::to_string)
+            .collect();
+        let missing: Vec<_> = exported.difference(&documented).collect();
+        let stale: Vec<_> = documented.difference(&exported).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "not in README's metrics table: {missing:?}; in the table but not exported: {stale:?}"
+        );
     }
 
     #[test]

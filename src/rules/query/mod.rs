@@ -78,8 +78,8 @@
 //!
 //! # Layout
 //!
-//! [`lexer`] (characters to tokens), [`parser`] (tokens to a [`Query`]), [`pattern`] (the
-//! `/pattern/` terms), [`eval`] (the [`Doc`] of a mention and the reference evaluator); the
+//! `lexer.rs` (characters to tokens), `parser.rs` (tokens to a [`Query`]), [`pattern`] (the
+//! `/pattern/` terms), `eval.rs` (the [`Doc`] of a mention and the reference evaluator); the
 //! syntax tree and [`literals`] are here.
 
 mod eval;
