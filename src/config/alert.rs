@@ -1,0 +1,236 @@
+//! `[alert]`: spike detection windows, tests, persistence and topics. These defaults are
+//! the only ones: the detector's `DetectorConfig::default` is built from
+//! [`AlertConfig::default`].
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::helpers::{invalid, validate_topic_name};
+use super::ConfigError;
+
+/// Spike alerts: see `docs/alerts.md` for the model and how to tune it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertConfig {
+    /// Run the alert stage (it reads `output.topic` with its own consumer group).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Window length; windows are aligned to the Unix epoch and assigned by `created_at`.
+    #[serde(default = "default_alert_window", with = "humantime_serde")]
+    pub window: Duration,
+    /// A window closes when the stream's event time is this far past its end.
+    #[serde(default = "default_alert_lateness", with = "humantime_serde")]
+    pub lateness: Duration,
+    /// Windows a brand is watched before it may alert (default 360 = 6 h of 1-minute windows).
+    #[serde(default = "default_warmup")]
+    pub warmup_windows: u64,
+    /// Smallest window count that can be a spike (and half of it in negative mentions).
+    #[serde(default = "default_min_count")]
+    pub min_count: u64,
+    /// Observed must also be at least this multiple of the expected count (or share).
+    #[serde(default = "default_min_ratio")]
+    pub min_ratio: f64,
+    /// A window is significant below this tail probability.
+    #[serde(default = "default_p_value")]
+    pub p_value: f64,
+    /// Alerts whose smallest p-value is below this are `critical`.
+    #[serde(default = "default_critical_p")]
+    pub critical_p_value: f64,
+    /// Fire when `persistence_k` of the last `persistence_n` windows are significant.
+    #[serde(default = "default_persistence_k")]
+    pub persistence_k: u32,
+    /// See `persistence_k`.
+    #[serde(default = "default_persistence_n")]
+    pub persistence_n: u32,
+    /// Windows of quiet after an alert resolves before the same kind can fire again.
+    #[serde(default = "default_cooldown")]
+    pub cooldown_windows: u64,
+    /// Also test the sum of the last this many windows, for sustained rises that no single
+    /// window shows (low-volume brands); 0 turns it off.
+    #[serde(default = "default_span_windows")]
+    pub span_windows: u32,
+    /// A second, longer span for small brands' sustained rises (30-minute spikes at night);
+    /// 0 turns it off.
+    #[serde(default = "default_long_span_windows")]
+    pub long_span_windows: u32,
+    /// Relative error of the baseline (0.1 = a day can be 10% busier than expected without
+    /// alerting): keeps high-volume brands from alerting on ordinary level changes.
+    #[serde(default = "default_baseline_error")]
+    pub baseline_error: f64,
+    /// Example mentions (highest reach) carried by each alert event.
+    #[serde(default = "default_examples")]
+    pub examples: usize,
+    /// Consumer group of the alert stage (default: `<kafka.group_id>-alerts`).
+    #[serde(default)]
+    pub group_id: Option<String>,
+    /// Topic for alert events (JSON, keyed by brand).
+    #[serde(default = "default_alerts_topic")]
+    pub alerts_topic: String,
+    /// Compacted topic for the detector state, keyed by brand.
+    #[serde(default = "default_checkpoint_topic")]
+    pub checkpoint_topic: String,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            window: default_alert_window(),
+            lateness: default_alert_lateness(),
+            warmup_windows: default_warmup(),
+            min_count: default_min_count(),
+            min_ratio: default_min_ratio(),
+            p_value: default_p_value(),
+            critical_p_value: default_critical_p(),
+            persistence_k: default_persistence_k(),
+            persistence_n: default_persistence_n(),
+            cooldown_windows: default_cooldown(),
+            span_windows: default_span_windows(),
+            long_span_windows: default_long_span_windows(),
+            baseline_error: default_baseline_error(),
+            examples: default_examples(),
+            group_id: None,
+            alerts_topic: default_alerts_topic(),
+            checkpoint_topic: default_checkpoint_topic(),
+        }
+    }
+}
+
+impl AlertConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.window < Duration::from_secs(1) || self.window > Duration::from_secs(3600) {
+            return Err(invalid("alert.window", "must be between 1s and 1h"));
+        }
+        if 3600 % self.window.as_secs().max(1) != 0 || self.window.subsec_nanos() != 0 {
+            return Err(invalid(
+                "alert.window",
+                "must divide an hour in whole seconds (e.g. 1s, 30s, 1m, 5m, 15m)",
+            ));
+        }
+        if self.lateness > Duration::from_secs(3600) {
+            return Err(invalid("alert.lateness", "must be at most 1h"));
+        }
+        if !(self.p_value > 0.0 && self.p_value < 0.5) {
+            return Err(invalid("alert.p_value", "must be in (0, 0.5), e.g. 1e-4"));
+        }
+        if !(self.critical_p_value > 0.0 && self.critical_p_value <= self.p_value) {
+            return Err(invalid(
+                "alert.critical_p_value",
+                "must be in (0, alert.p_value]",
+            ));
+        }
+        if self.persistence_n == 0 || self.persistence_n > 32 {
+            return Err(invalid("alert.persistence_n", "must be between 1 and 32"));
+        }
+        if self.persistence_k == 0 || self.persistence_k > self.persistence_n {
+            return Err(invalid(
+                "alert.persistence_k",
+                "must be between 1 and alert.persistence_n",
+            ));
+        }
+        if self.min_ratio.is_nan() || self.min_ratio < 1.0 {
+            return Err(invalid("alert.min_ratio", "must be at least 1"));
+        }
+        if self.baseline_error.is_nan() || !(0.0..=1.0).contains(&self.baseline_error) {
+            return Err(invalid(
+                "alert.baseline_error",
+                "must be between 0 and 1, e.g. 0.1",
+            ));
+        }
+        if self.span_windows > 120 {
+            return Err(invalid(
+                "alert.span_windows",
+                "must be at most 120 (0 turns it off)",
+            ));
+        }
+        if self.long_span_windows > 240 {
+            return Err(invalid(
+                "alert.long_span_windows",
+                "must be at most 240 (0 turns it off)",
+            ));
+        }
+        if self.long_span_windows != 0 && self.long_span_windows <= self.span_windows {
+            return Err(invalid(
+                "alert.long_span_windows",
+                "must be longer than alert.span_windows (or 0 to turn it off)",
+            ));
+        }
+        if self.examples > 20 {
+            return Err(invalid("alert.examples", "must be at most 20"));
+        }
+        validate_topic_name("alert.alerts_topic", &self.alerts_topic)?;
+        validate_topic_name("alert.checkpoint_topic", &self.checkpoint_topic)?;
+        if self.alerts_topic == self.checkpoint_topic {
+            return Err(invalid(
+                "alert.checkpoint_topic",
+                "must differ from alert.alerts_topic",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn default_alert_window() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn default_alert_lateness() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_warmup() -> u64 {
+    360
+}
+
+fn default_min_count() -> u64 {
+    10
+}
+
+fn default_min_ratio() -> f64 {
+    1.5
+}
+
+fn default_p_value() -> f64 {
+    1e-4
+}
+
+fn default_critical_p() -> f64 {
+    1e-9
+}
+
+fn default_persistence_k() -> u32 {
+    2
+}
+
+fn default_persistence_n() -> u32 {
+    3
+}
+
+fn default_cooldown() -> u64 {
+    30
+}
+
+fn default_baseline_error() -> f64 {
+    0.1
+}
+
+fn default_span_windows() -> u32 {
+    10
+}
+
+fn default_long_span_windows() -> u32 {
+    30
+}
+
+fn default_examples() -> usize {
+    3
+}
+
+fn default_alerts_topic() -> String {
+    "brandpulse-alerts".into()
+}
+
+fn default_checkpoint_topic() -> String {
+    "brandpulse-alert-state".into()
+}

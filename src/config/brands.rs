@@ -1,0 +1,116 @@
+//! `[[brands]]`: each brand's id, exclusions and topics, and the check of their terms and
+//! queries.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::helpers::invalid;
+use super::ConfigError;
+
+/// One brand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandConfig {
+    /// Stable id: the output key and the `brand` metric label. `[a-z0-9_-]`, at most 64 chars.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Terms that rule the brand out wherever they appear (e.g. `acme plumbing`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Named topics: the brand, its products, people, campaigns. At least one.
+    pub topics: BTreeMap<String, TopicConfig>,
+}
+
+/// The rules of one topic of a brand. The topic matches when its query or any of its
+/// keywords, hashtags or handles matches, and none of its (or its brand's) exclusions does.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    /// A boolean query (see `docs/rules.md`): `acme AND (refund* OR "money back") -lawsuit`.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Words and phrases, matched whole-word, case- and diacritics-insensitively.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Hashtags, with or without the leading `#`.
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    /// Handles, with or without the leading `@`.
+    #[serde(default)]
+    pub handles: Vec<String>,
+    /// Terms that rule this topic out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl BrandConfig {
+    /// Checks the brand's id, topics, terms and queries.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the field (`{path}.topics.NAME.query`) and the reason.
+    pub fn validate(
+        &self,
+        path: &str,
+        limits: &crate::rules::query::Limits,
+    ) -> Result<(), ConfigError> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !id_ok {
+            return Err(invalid(
+                format!("{path}.id"),
+                format!("`{}` must be 1-64 characters of [a-z0-9_-]", self.id),
+            ));
+        }
+        if self.topics.is_empty() {
+            return Err(invalid(
+                format!("{path}.topics"),
+                "a brand needs at least one topic, e.g. [brands.topics.brand] keywords = [\"acme\"]",
+            ));
+        }
+        check_terms(&format!("{path}.exclude"), &self.exclude)?;
+        for (name, topic) in &self.topics {
+            let tpath = format!("{path}.topics.{name}");
+            if name.is_empty() || name.len() > 64 {
+                return Err(invalid(tpath, "topic names must be 1-64 characters"));
+            }
+            if topic.query.is_none()
+                && topic.keywords.is_empty()
+                && topic.hashtags.is_empty()
+                && topic.handles.is_empty()
+            {
+                return Err(invalid(
+                    tpath,
+                    "has no query, keywords, hashtags or handles, so it can never match",
+                ));
+            }
+            if let Some(q) = &topic.query {
+                crate::rules::query::parse(q, limits)
+                    .map_err(|e| invalid(format!("{tpath}.query"), e.to_string()))?;
+            }
+            check_terms(&format!("{tpath}.keywords"), &topic.keywords)?;
+            check_terms(&format!("{tpath}.hashtags"), &topic.hashtags)?;
+            check_terms(&format!("{tpath}.handles"), &topic.handles)?;
+            check_terms(&format!("{tpath}.exclude"), &topic.exclude)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_terms(path: &str, terms: &[String]) -> Result<(), ConfigError> {
+    for (i, term) in terms.iter().enumerate() {
+        if crate::rules::normalize::normalize_term(term).is_empty() {
+            return Err(invalid(
+                format!("{path}[{i}]"),
+                format!("`{term}` has no letters or digits to match"),
+            ));
+        }
+    }
+    Ok(())
+}

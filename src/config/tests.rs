@@ -1,0 +1,90 @@
+use super::*;
+use crate::record::InputFormat;
+
+const GOOD: &str = r##"
+    [kafka]
+    brokers = "127.0.0.1:9092"
+    [[inputs]]
+    topic = "mentions"
+    [[inputs]]
+    topic = "tweets"
+    format = "twitter-v1"
+    [[brands]]
+    id = "acme"
+    [brands.topics.brand]
+    keywords = ["acme", "acme corp"]
+    hashtags = ["#acme"]
+"##;
+
+#[test]
+fn good_config_loads_with_defaults() {
+    let c = Config::from_toml(GOOD, "test").unwrap();
+    assert_eq!(c.inputs[1].format, InputFormat::TwitterV1);
+    assert_eq!(c.pipeline.max_text_bytes, 65536);
+    assert_eq!(c.telemetry.listen.to_string(), "127.0.0.1:9898");
+    c.validate_for_run().unwrap();
+}
+
+fn field_of(text: &str) -> String {
+    match Config::from_toml(text, "t") {
+        Err(ConfigError::Invalid { field, .. }) => field,
+        Err(ConfigError::Parse { message, .. }) => format!("parse: {message}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_values_name_their_field() {
+    let cases = [
+        (
+            "[[brands]]\nid = \"Acme!\"\n[brands.topics.b]\nkeywords=[\"a\"]",
+            "brands[0].id",
+        ),
+        ("[[brands]]\nid = \"acme\"\ntopics = {}", "brands[0].topics"),
+        (
+            "[[brands]]\nid = \"acme\"\n[brands.topics.b]\nkeywords=[\"!!\"]",
+            "brands[0].topics.b.keywords[0]",
+        ),
+        ("[[inputs]]\ntopic = \"bad topic\"", "inputs[0].topic"),
+        (
+            "[output]\ntopic = \"x\"\ndead_letter_topic = \"x\"",
+            "output.dead_letter_topic",
+        ),
+        (
+            "[pipeline]\ndrain_timeout = \"60s\"",
+            "pipeline.drain_timeout",
+        ),
+        ("[pipeline]\nbatch_size = 0", "pipeline.batch_size"),
+        (
+            "[kafka.librdkafka]\n\"enable.auto.offset.store\" = \"true\"",
+            "kafka.librdkafka.\"enable.auto.offset.store\"",
+        ),
+        (
+            "[[inputs]]\ntopic = \"brandpulse.scored\"",
+            "inputs[0].topic",
+        ),
+        ("[alert]\nlong_span_windows = 10", "alert.long_span_windows"),
+        (
+            "[alert]\nlong_span_windows = 500",
+            "alert.long_span_windows",
+        ),
+    ];
+    for (text, field) in cases {
+        assert_eq!(field_of(text), field, "config: {text}");
+    }
+}
+
+#[test]
+fn unknown_fields_and_bad_types_are_parse_errors() {
+    assert!(field_of("[pipeline]\nbatchsize = 3").contains("unknown field `batchsize`"));
+    assert!(field_of("[pipeline]\ndrain_timeout = \"soon\"").starts_with("parse:"));
+    assert!(field_of("[[inputs]]\ntopic = \"t\"\nformat = \"xml\"").contains("unknown variant"));
+}
+
+#[test]
+fn run_needs_inputs_and_brands() {
+    let c = Config::from_toml("", "t").unwrap();
+    assert!(
+        matches!(c.validate_for_run(), Err(ConfigError::Invalid { field, .. }) if field == "inputs")
+    );
+}
