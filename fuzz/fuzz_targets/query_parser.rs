@@ -15,6 +15,8 @@ const TINY: Limits = Limits {
     max_operands: 3,
     max_near_distance: 2,
     max_wildcards: 1,
+    max_patterns: 1,
+    pattern_size_limit: 4 * 1024,
     max_depth: 2,
 };
 
