@@ -16,6 +16,10 @@ use rdkafka::util::Timeout;
 use tokio::sync::mpsc;
 
 use super::deletions::{DeletionRecord, RecentBrands, RECORD_TYPE_HEADER};
+use super::events::{
+    DeadLetterCause, DeadLetterCut, DeadLettered, DeletionUnknown, Output, OutputDropped,
+    ProduceFailed, Produced,
+};
 use super::failure::{self, Cut, FailureKind};
 use super::{dead_letter_record, encode_scored, scored_records, EmitError, Rejected};
 use crate::config::Config;
@@ -228,27 +232,23 @@ impl Emitter {
                     let error = match result {
                         Ok(()) => {
                             let output = if pending.dead_letter.is_some() {
-                                "dead_letter"
+                                Output::DeadLetter
                             } else if pending.deletion {
-                                self.metrics.deletions.inc();
-                                "deletion"
+                                Output::Deletion
                             } else {
-                                "scored"
+                                Output::Scored
                             };
-                            self.metrics.produced.with_label_values(&[output]).inc();
+                            Produced(output).emit(&self.metrics);
                             self.output_done(&mut records, pending.record);
                             continue;
                         }
                         Err(error) => error,
                     };
                     let kind = failure::classify(&error);
-                    self.metrics.produce_errors.with_label_values(&[kind.label()]).inc();
-                    if !kind.is_permanent() {
-                        let backoff = failure::backoff(pending.attempt);
-                        if let Some(folded) = self.throttle.allow() {
-                            tracing::warn!(%error, attempt = pending.attempt, ?backoff, folded,
-                                "produce failed, retrying (folded: failures since the last such line)");
-                        }
+                    let retry_in = (!kind.is_permanent()).then(|| failure::backoff(pending.attempt));
+                    ProduceFailed { kind, error: &error, attempt: pending.attempt, retry_in }
+                        .emit(&self.metrics, &self.throttle);
+                    if let Some(backoff) = retry_in {
                         let mut p = pending;
                         p.attempt += 1;
                         in_flight_bytes += p.size();
@@ -299,12 +299,11 @@ impl Emitter {
             }
             Outputs::Dead(dl) => {
                 let o = &outbound.origin;
-                self.metrics
-                    .dead_letters
-                    .with_label_values(&[dl.error.reason()])
-                    .inc();
-                tracing::debug!(topic = %o.tp.0, partition = o.tp.1, offset = o.offset,
-                    reason = dl.error.reason(), error = %dl.error, "dead letter");
+                DeadLettered {
+                    origin: o,
+                    cause: DeadLetterCause::Input(&dl.error),
+                }
+                .emit(&self.metrics);
                 let source = Arc::new(Source {
                     reason: dl.error.reason(),
                     detail: dl.error.to_string(),
@@ -330,8 +329,7 @@ impl Emitter {
             return Ok(Vec::new());
         };
         let Some(brands) = recent.take(mention_id) else {
-            self.metrics.deletions_unknown.inc();
-            tracing::debug!(%mention_id, "deletion of a post not produced recently: nothing to delete");
+            DeletionUnknown { mention_id }.emit(&self.metrics);
             return Ok(Vec::new());
         };
         let now = chrono::Utc::now();
@@ -396,12 +394,11 @@ impl Emitter {
         match pending.dead_letter {
             None => {
                 let origin = records.get(&pending.record)?.origin.clone();
-                self.metrics
-                    .dead_letters
-                    .with_label_values(&[kind.reason()])
-                    .inc();
-                tracing::warn!(topic = %origin.tp.0, partition = origin.tp.1, offset = origin.offset,
-                    reason = kind.reason(), %error, "output refused by Kafka; sent to the dead-letter topic");
+                DeadLettered {
+                    origin: &origin,
+                    cause: DeadLetterCause::Refused(kind, error),
+                }
+                .emit(&self.metrics);
                 let source = Arc::new(Source {
                     reason: kind.reason(),
                     detail: format!("producing to {}: {error}", self.scored_topic),
@@ -416,15 +413,21 @@ impl Emitter {
                 let o = &source.origin;
                 match cut.next() {
                     Some(smaller) => {
-                        tracing::warn!(topic = %o.tp.0, partition = o.tp.1, offset = o.offset,
-                            ?smaller, %error, "dead letter refused by Kafka; cutting it down");
+                        DeadLetterCut {
+                            origin: o,
+                            smaller,
+                            error,
+                        }
+                        .emit();
                         Some(self.dead_letter(pending.record, source.clone(), smaller))
                     }
                     None => {
-                        self.metrics.outputs_dropped.inc();
-                        tracing::error!(topic = %o.tp.0, partition = o.tp.1, offset = o.offset,
-                            reason = source.reason, %error,
-                            "even a headers-only dead letter was refused: output given up (check the dead-letter topic's configuration)");
+                        OutputDropped {
+                            origin: o,
+                            reason: source.reason,
+                            error,
+                        }
+                        .emit(&self.metrics);
                         None
                     }
                 }

@@ -7,6 +7,7 @@
 //! handle, which stores the offset.
 
 pub mod deletions;
+pub mod events;
 pub mod failure;
 pub mod kafka;
 

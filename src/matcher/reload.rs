@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{MatchError, Matcher};
+use super::{MatchError, Matcher, RuleStats};
 use crate::config::{Config, ConfigError};
 use crate::shutdown::Shutdown;
 use crate::telemetry::Metrics;
@@ -138,25 +138,57 @@ pub async fn reload(rules: &Rules, path: &Path, metrics: &Metrics, why: &str) ->
         .and_then(|r| r);
     match result {
         Ok(matcher) => {
-            let st = matcher.stats();
+            let stats = matcher.stats();
             metrics.register_brands(matcher.brand_ids());
-            metrics.rules_brands.set(st.brands as i64);
-            metrics.rules_loaded_at.set(unix_now());
             rules.replace(matcher);
-            metrics.rules_reloads.with_label_values(&["ok"]).inc();
-            tracing::info!(
-                trigger = why,
-                brands = st.brands,
-                topics = st.topics,
-                patterns = st.patterns,
-                "rules reloaded"
-            );
+            RulesReloaded {
+                trigger: why,
+                outcome: Ok(&stats),
+            }
+            .emit(metrics);
             true
         }
         Err(e) => {
-            metrics.rules_reloads.with_label_values(&["error"]).inc();
-            tracing::warn!(trigger = why, error = %e, "rules reload failed; keeping the rules in force");
+            RulesReloaded {
+                trigger: why,
+                outcome: Err(&e),
+            }
+            .emit(metrics);
             false
+        }
+    }
+}
+
+/// A reload attempt ended: counted in `brandpulse_rules_reloads_total{result}` (`ok` or
+/// `error`) and logged in one call; a success also sets the rules gauges.
+pub struct RulesReloaded<'a> {
+    /// What asked for it (`SIGHUP`, `file changed`).
+    pub trigger: &'a str,
+    /// The new rules' figures, or why they were refused.
+    pub outcome: Result<&'a RuleStats, &'a ReloadError>,
+}
+
+impl RulesReloaded<'_> {
+    /// Counts and logs the event.
+    pub fn emit(&self, metrics: &Metrics) {
+        match self.outcome {
+            Ok(st) => {
+                metrics.rules_brands.set(st.brands as i64);
+                metrics.rules_loaded_at.set(unix_now());
+                metrics.rules_reloads.with_label_values(&["ok"]).inc();
+                tracing::info!(
+                    trigger = self.trigger,
+                    brands = st.brands,
+                    topics = st.topics,
+                    patterns = st.patterns,
+                    "rules reloaded"
+                );
+            }
+            Err(e) => {
+                metrics.rules_reloads.with_label_values(&["error"]).inc();
+                tracing::warn!(trigger = self.trigger, error = %e,
+                    "rules reload failed; keeping the rules in force");
+            }
         }
     }
 }
