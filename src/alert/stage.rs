@@ -21,9 +21,10 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::core::{AlertCore, Checkpoint, Closed, ScoredInput, Skip};
+use super::events::{AlertPublished, CheckpointFlushed, InputSkipped, StatesRestored};
 use crate::config::Config;
 use crate::kafka::Client;
-use crate::record::alert::{AlertEvent, AlertState};
+use crate::record::alert::AlertEvent;
 use crate::shutdown::Shutdown;
 use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::Metrics;
@@ -127,26 +128,8 @@ impl Shared {
     }
 
     fn publish_event(&self, e: &AlertEvent) {
-        let m = &self.metrics;
-        m.live.record_alert(e);
-        let kind = e.kind.as_str();
-        for s in ["warning", "critical"] {
-            let _ = m.alert_active.remove_label_values(&[&e.brand, kind, s]);
-        }
-        match e.state {
-            AlertState::Firing => {
-                m.alert_active
-                    .with_label_values(&[&e.brand, kind, e.severity.as_str()])
-                    .set(1);
-                m.alert_events.with_label_values(&[kind, "fired"]).inc();
-                tracing::warn!(brand = %e.brand, kind, severity = e.severity.as_str(),
-                    observed = e.observed, expected = e.expected, p_value = e.p_value, "spike alert firing");
-            }
-            AlertState::Resolved => {
-                m.alert_events.with_label_values(&[kind, "resolved"]).inc();
-                tracing::info!(brand = %e.brand, kind, "spike alert resolved");
-            }
-        }
+        self.metrics.live.record_alert(e);
+        AlertPublished(e).emit(&self.metrics);
         match serde_json::to_vec(e) {
             Ok(payload) => self.send(&self.alerts_topic, &e.brand, &payload),
             Err(err) => tracing::error!(error = %err, "alert stage: encoding an event"),
@@ -188,10 +171,11 @@ impl Shared {
         }
         let flushed = self.producer.flush(Duration::from_secs(30)).is_ok();
         let ok = flushed && self.producer.context().failed.load(Ordering::Relaxed) == before;
-        self.metrics
-            .alert_checkpoints
-            .with_label_values(&[if ok { "ok" } else { "error" }])
-            .inc();
+        CheckpointFlushed {
+            brands: checkpoints.len(),
+            ok,
+        }
+        .emit(&self.metrics);
         ok
     }
 
@@ -352,16 +336,13 @@ impl ConsumerContext for StageContext {
                 let cps = s.read_checkpoints();
                 let n = cps.len();
                 let active = lock(&s.core).restore(cps, &parts);
-                for (brand, kind, severity) in &active {
-                    s.metrics
-                        .alert_active
-                        .with_label_values(&[brand, kind.as_str(), severity.as_str()])
-                        .set(1);
+                StatesRestored {
+                    partitions: &parts,
+                    checkpoints: n,
+                    brands: lock(&s.core).brand_count(),
+                    active: &active,
                 }
-                let held = lock(&s.core).brand_count();
-                s.metrics.alert_restored.inc_by(held as u64);
-                tracing::info!(partitions = ?parts, checkpoints = n, restored = held, active = active.len(),
-                    "alert stage: partitions assigned, state restored");
+                .emit(&s.metrics);
             }
             Rebalance::Revoke(_) => {}
             Rebalance::Error(e) => KafkaClientError {
@@ -469,6 +450,7 @@ fn run(
     let mut last_tick = Instant::now();
     let mut last_checkpoint = Instant::now();
     let consume_errors = crate::telemetry::throttle::Throttle::default();
+    let skipped = crate::telemetry::throttle::Throttle::default();
     while !shutdown.is_fired() {
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(msg)) => {
@@ -480,12 +462,16 @@ fn run(
                         if let Err(Skip::Late) =
                             lock(&shared.core).add(msg.partition(), &rec, now_ms)
                         {
-                            shared.metrics.alert_late.inc();
+                            InputSkipped::Late { brand: &rec.brand }
+                                .emit(&shared.metrics, &skipped);
                         }
                     }
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, offset = msg.offset(), "alert stage: not a scored mention, skipped")
+                    Some(Err(error)) => InputSkipped::Unreadable {
+                        partition: msg.partition(),
+                        offset: msg.offset(),
+                        error: &error,
                     }
+                    .emit(&shared.metrics, &skipped),
                     None => {}
                 }
                 lock(&shared.consumed).insert(msg.partition(), msg.offset());

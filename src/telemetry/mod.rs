@@ -150,6 +150,8 @@ pub struct Metrics {
     pub alert_events: CounterVec,
     /// Scored mentions that arrived after their window had closed.
     pub alert_late: Counter,
+    /// Records on the scored topic that are not scored mentions.
+    pub alert_unreadable: Counter,
     /// Checkpoint flushes by result.
     pub alert_checkpoints: CounterVec,
     /// Brand states restored from the checkpoint topic.
@@ -331,6 +333,10 @@ impl Metrics {
             alert_late: r.counter(
                 "brandpulse_alert_late",
                 "Scored mentions that reached the alert stage after their window had closed (not counted).",
+            ),
+            alert_unreadable: r.counter(
+                "brandpulse_alert_unreadable",
+                "Records on the scored topic the alert stage could not read as a scored mention (skipped).",
             ),
             alert_checkpoints: r.counter_vec(
                 "brandpulse_alert_checkpoints",
