@@ -111,7 +111,7 @@ fn default_consumer_prefetch() -> usize {
     16 << 20
 }
 fn default_memory_limit_mib() -> usize {
-    1024
+    1152
 }
 fn default_drain_timeout() -> Duration {
     Duration::from_secs(15)
