@@ -53,8 +53,9 @@
 //! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, and
 //!   at-least-once offset storage ([`emit::kafka`]).
 //! - [`alert`]: spike detection per brand on the scored topic: [`alert::detector`] the
-//!   per-brand state machine, [`alert::core`] the windows, [`alert::stage`] the Kafka shell,
-//!   [`alert::replay`] the `alert-eval` harness.
+//!   per-brand state machine, [`alert::core`] the windows, [`alert::stage`] the Kafka shell
+//!   and [`alert::events`] its telemetry, [`alert::replay`] the `alert-eval` harness and
+//!   [`alert::series`] its replay of a real count history.
 //!
 //! Around them: [`pipeline`] (wiring and drain), [`service`] (the endpoints, the pipeline
 //! and the alert stage started and stopped together, for `run` and `demo`), [`offline`] (`process` and `score` over

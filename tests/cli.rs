@@ -477,6 +477,58 @@ fn alert_eval_prints_a_table_and_a_summary_line() {
     );
 }
 
+/// `alert-eval --series`: a minute series with a burst after the warm-up gives one JSON alert
+/// line where the burst is, then the summary; a file that is not a series exits 65 naming
+/// the line.
+#[test]
+fn alert_eval_replays_a_series_file() {
+    let mut csv = String::from("timestamp,count\n");
+    for m in 0..600i64 {
+        // 2023-11-14T22:13:20Z onwards; a fivefold burst at minutes 480-489.
+        let count = if (480..490).contains(&m) {
+            120
+        } else {
+            20 + m % 5
+        };
+        csv.push_str(&format!("{},{count}\n", 1_700_000_000 + m * 60));
+    }
+    let out = brandpulse(&["alert-eval", "--series", "-"], csv.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let alert = &lines[0];
+    assert_eq!(alert["kind"], "volume");
+    let fired = chrono::DateTime::parse_from_rfc3339(alert["fired"].as_str().unwrap()).unwrap();
+    let burst = chrono::DateTime::from_timestamp(1_700_000_000 + 480 * 60, 0).unwrap();
+    let after = (fired.timestamp() - burst.timestamp()) / 60;
+    assert!(
+        (0..10).contains(&after),
+        "fired {after} min into the burst: {stdout}"
+    );
+    assert!(alert["observed"].as_u64().unwrap() > 2 * alert["expected"].as_f64().unwrap() as u64);
+    assert!(alert["end"].is_string(), "{stdout}");
+    let summary = &lines[1]["summary"];
+    assert_eq!(summary["rows"], 600);
+    assert_eq!(summary["interval_s"], 60);
+    assert_eq!(summary["alerts"], 1);
+    assert_eq!(summary["warmup_windows"], 360);
+
+    let bad = brandpulse(
+        &["alert-eval", "--series", "-"],
+        b"t,c\n1700000000,1\n1700000060,-3\n",
+    );
+    assert_eq!(bad.status.code(), Some(65), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("line 3"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
 /// `check` refuses exactly what `run` refuses, with exit 64 and the field named; neither
 /// connects to anything to do so (no broker listens at the default address here).
 #[test]

@@ -87,14 +87,23 @@ adds `binary_accuracy=<z>`: the sign of the score (P(positive) vs P(negative)) a
 Example:\n  brandpulse eval --data models/eval/sanity-multilingual.jsonl --scorer lexicon"
     )]
     Eval(EvalArgs),
-    /// Replay seeded seasonal streams with injected spikes through the alert detector.
+    /// Replay seeded seasonal streams with injected spikes through the alert detector, or a
+    /// real count history (--series).
     #[command(
         after_help = "Reports recall and detection delay per spike kind, size, duration and volume class, and false alarms\n\
 per brand-week on spike-free streams, next to a reference test that knows each spike's exact\n\
 minutes and true baseline. The last line printed is\n\
 `recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z> reference_recall_3x10m=<r>\n\
 detectable_share=<s> recall_detectable_3x10m=<d>`. See docs/alerts.md.\n\n\
-Example:\n  brandpulse alert-eval --weeks 4 --brands 60 --dispersion 0.05"
+With --series FILE (or - for stdin): a CSV of `timestamp,count` rows for one brand, in time order at\n\
+a fixed interval (RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, `YYYY-MM-DD` or Unix seconds; a header line is\n\
+allowed; missing intervals count as 0). The volume detector runs over it with the [alert] settings\n\
+(warm-up, persistence, spans and cooldown in windows of the series' interval) and prints one JSON\n\
+line per alert (kind, start, fired, end, severity, observed, expected, p_value, windows), then a\n\
+JSON summary line (\"summary\": {rows, interval_s, windows, filled_windows, warmup_windows, alerts,\n\
+critical, first, last}).\n\n\
+Examples:\n  brandpulse alert-eval --weeks 4 --brands 60 --dispersion 0.05\n  \
+brandpulse alert-eval --series acme-hourly.csv --config brandpulse.toml"
     )]
     AlertEval(AlertEvalArgs),
     /// Run the whole pipeline on an in-process broker with a generated sample stream.
@@ -200,6 +209,10 @@ pub struct AlertEvalArgs {
     /// Config file whose [alert] section to use (default: the built-in defaults).
     #[arg(short, long)]
     pub config: Option<PathBuf>,
+    /// Replay this CSV of `timestamp,count` rows (one brand; `-` reads stdin) instead of
+    /// generated streams.
+    #[arg(long, value_name = "FILE")]
+    pub series: Option<PathBuf>,
 }
 
 /// `brandpulse demo`.
