@@ -1,6 +1,6 @@
-//! Language detection on labelled short texts: brandpulse's detector (`brandpulse::lang::detect`:
-//! whatlang when it is sure, else lingua) against whatlang alone (the two-step detector shipped
-//! before, kept here for comparison) and lingua alone (low- and high-accuracy modes), per
+//! Language detection on labelled short texts: brandpulse's two detectors
+//! (`brandpulse::lang::detect_with`: "accurate", whatlang when it is sure, else lingua; and
+//! "fast", whatlang alone in two steps) against lingua alone (low- and high-accuracy modes), per
 //! language, with the cost per text and the memory of each.
 //!
 //! ```sh
@@ -20,7 +20,6 @@ use std::io::BufRead;
 use std::time::Instant;
 
 use lingua::{IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder};
-use whatlang::Lang;
 
 const LANGS: [Language; 18] = [
     Language::English,
@@ -41,77 +40,6 @@ const LANGS: [Language; 18] = [
     Language::Chinese,
     Language::Korean,
     Language::Ukrainian,
-];
-
-/// The 17 languages of the whatlang two-step's second step.
-const WHATLANG_COMMON: [Lang; 17] = [
-    Lang::Eng,
-    Lang::Deu,
-    Lang::Spa,
-    Lang::Rus,
-    Lang::Vie,
-    Lang::Por,
-    Lang::Fra,
-    Lang::Ita,
-    Lang::Nld,
-    Lang::Pol,
-    Lang::Tur,
-    Lang::Ind,
-    Lang::Jpn,
-    Lang::Cmn,
-    Lang::Kor,
-    Lang::Ara,
-    Lang::Ukr,
-];
-
-/// The detector brandpulse shipped until 2026-12-05 (whatlang only): over all 69 languages,
-/// kept at a confidence of 0.5; else restricted to [`WHATLANG_COMMON`] and kept when it names
-/// the same language at 0.15 or more. Texts with too few letters are not detected, with the
-/// minimum of `brandpulse::lang::detect` (12, a CJK character weighing 3).
-fn whatlang_two_step(narrow: &whatlang::Detector, text: &str) -> Option<String> {
-    let weight: usize = text
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .map(|c| if c >= '\u{2E80}' { 3 } else { 1 })
-        .sum();
-    if weight < 12 {
-        return None;
-    }
-    let full = whatlang::detect(text)?;
-    let code = |l: Lang| {
-        let c = l.code();
-        WHATLANG_ISO
-            .iter()
-            .find(|(three, _)| *three == c)
-            .map_or(c.to_string(), |(_, two)| (*two).to_string())
-    };
-    if full.confidence() >= 0.5 {
-        return Some(code(full.lang()));
-    }
-    let n = narrow.detect(text)?;
-    (n.lang() == full.lang() && n.confidence() >= 0.15).then(|| code(full.lang()))
-}
-
-/// ISO 639-3 -> 639-1 for the languages the labelled sets hold.
-const WHATLANG_ISO: [(&str, &str); 18] = [
-    ("eng", "en"),
-    ("deu", "de"),
-    ("spa", "es"),
-    ("fra", "fr"),
-    ("ita", "it"),
-    ("por", "pt"),
-    ("ara", "ar"),
-    ("hin", "hi"),
-    ("rus", "ru"),
-    ("vie", "vi"),
-    ("nld", "nl"),
-    ("pol", "pl"),
-    ("tur", "tr"),
-    ("ind", "id"),
-    ("jpn", "ja"),
-    ("cmn", "zh"),
-    ("kor", "ko"),
-    ("ukr", "uk"),
 ];
 
 #[derive(serde::Deserialize)]
@@ -219,16 +147,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             started.elapsed().as_secs_f64(),
             rss_mib() - before
         );
-        let mut shipped = |t: &str| brandpulse::lang::detect(t).map(str::to_string);
+        let mut shipped = |t: &str| {
+            brandpulse::lang::detect_with(brandpulse::lang::Detection::Accurate, t)
+                .map(str::to_string)
+        };
         let per = run("brandpulse cascade (lang::detect)", &texts, &mut shipped);
         results.push(("brandpulse cascade".into(), per, rss_mib() - before));
     }
 
     if wants("whatlang") {
         let before = rss_mib();
-        let narrow = whatlang::Detector::with_allowlist(WHATLANG_COMMON.to_vec());
-        let mut two_step = |t: &str| whatlang_two_step(&narrow, t);
-        let per = run("whatlang two-step (shipped before)", &texts, &mut two_step);
+        let mut two_step = |t: &str| {
+            brandpulse::lang::detect_with(brandpulse::lang::Detection::Fast, t).map(str::to_string)
+        };
+        let per = run("whatlang two-step (\"fast\")", &texts, &mut two_step);
         results.push(("whatlang two-step".into(), per, rss_mib() - before));
     }
 

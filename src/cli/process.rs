@@ -17,6 +17,7 @@ use super::setup::make_scorer;
 pub(super) fn execute(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(&args.config)?;
     config.validate_brands_present()?;
+    brandpulse::lang::set_detection(config.pipeline.language_detection);
     let matcher = Matcher::new(&config.brands, &config.matching)?;
     let mut limits = Limits::of(&config.pipeline);
     if let Some(max) = args.max_text_bytes {

@@ -41,6 +41,7 @@ pub(super) fn test(args: RulesTestArgs) -> anyhow::Result<ExitCode> {
     let path = args.brands.config;
     let config = Config::load(&path)?;
     config.validate_brands_present()?;
+    brandpulse::lang::set_detection(config.pipeline.language_detection);
     let matcher = Matcher::new(&config.brands, &config.matching)?;
     let decoder = match args.format {
         RulesInput::Text => None,

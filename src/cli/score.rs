@@ -21,10 +21,12 @@ pub(super) fn execute(args: ScorerArgs) -> anyhow::Result<ExitCode> {
     } = args;
     let scoring = scoring_config(config.as_ref(), precision)?;
     // The same limits as `process` and the service: [pipeline] of the config.
-    let limits = match &config {
-        Some(path) => Limits::of(&Config::load(path)?.pipeline),
-        None => Limits::of(&Default::default()),
+    let pipeline = match &config {
+        Some(path) => Config::load(path)?.pipeline,
+        None => Default::default(),
     };
+    let limits = Limits::of(&pipeline);
+    brandpulse::lang::set_detection(pipeline.language_detection);
     let mut stage = ScoreStage::new(make_scorer(scorer, &scoring)?, scoring.cache_entries);
     let stdin = std::io::stdin().lock();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());

@@ -23,8 +23,6 @@ pub const MODEL_RUST_BERT: u64 = 900 * MIB;
 /// The language detector's models (lingua, 18 languages, high-accuracy mode; measured 67 MiB
 /// resident, `examples/lang_detect_eval.rs --only cascade`).
 pub const LANGUAGE_DETECTOR: u64 = 72 * MIB;
-/// The `field` of parts no setting bounds.
-const FIXED: &str = "(fixed)";
 /// The lexicon scorer and the process around it (measured 20 MiB).
 pub const LEXICON: u64 = 24 * MIB;
 /// Encoder activations per padded token of one call...
@@ -100,12 +98,14 @@ impl Estimate {
                 model_how.to_string()
             },
         });
-        parts.push(Part {
-            what: "language detector",
-            field: FIXED,
-            bytes: LANGUAGE_DETECTOR,
-            how: "lingua's models for 18 languages, measured".into(),
-        });
+        if p.language_detection == crate::lang::Detection::Accurate {
+            parts.push(Part {
+                what: "language detector",
+                field: "pipeline.language_detection",
+                bytes: LANGUAGE_DETECTOR,
+                how: "lingua's models for 18 languages, measured (\"fast\": none)".into(),
+            });
+        }
         if transformer {
             let per_token =
                 ACTIVATION_PER_TOKEN + ACTIVATION_PER_TOKEN_PER_POSITION * sc.max_tokens as u64;
@@ -236,7 +236,7 @@ pub fn check(config: &Config) -> Result<(), ConfigError> {
     let largest = e
         .parts
         .iter()
-        .filter(|p| p.field != "scoring.precision" && p.field != FIXED)
+        .filter(|p| p.field != "scoring.precision")
         .max_by_key(|p| p.bytes);
     let hint = largest.map_or(String::new(), |p| {
         format!(
@@ -269,6 +269,11 @@ mod tests {
         assert!(e.total() <= 1152 * MIB, "{}", e.table());
         assert_eq!(e.limit, 1152 * MIB);
         assert!(e.parts.iter().any(|p| p.what == "alert stage"));
+        let fast = Config::from_toml("[pipeline]\nlanguage_detection = \"fast\"", "t").unwrap();
+        assert_eq!(
+            Estimate::of(&fast).total() + LANGUAGE_DETECTOR,
+            Estimate::of(&c).total() - ALERT_STAGE
+        );
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub struct PipelineConfig {
     /// `brandpulse check`): keep it at or below the container's memory limit.
     #[serde(default = "default_memory_limit_mib")]
     pub memory_limit_mib: usize,
+    /// How the language of a mention without one is detected: `accurate` (whatlang, else
+    /// lingua; 67 MiB) or `fast` (whatlang alone). See `crate::lang`.
+    #[serde(default)]
+    pub language_detection: crate::lang::Detection,
     /// On SIGINT/SIGTERM, how long to wait for in-flight records before exiting anyway.
     #[serde(default = "default_drain_timeout", with = "humantime_serde")]
     pub drain_timeout: Duration,
@@ -72,6 +76,7 @@ impl Default for PipelineConfig {
             batch_bytes: default_batch_bytes(),
             consumer_prefetch_bytes: default_consumer_prefetch(),
             memory_limit_mib: default_memory_limit_mib(),
+            language_detection: crate::lang::Detection::default(),
             drain_timeout: default_drain_timeout(),
         }
     }
