@@ -24,7 +24,9 @@
 //! saturation, not at a light load.
 //!
 //! `cargo bench --bench pipeline_mockcluster`: N = 50,000. `cargo test --benches`, or
-//! `--test`: N = 2,000. Figures: `benches/RESULTS.md`.
+//! `--test`: N = 2,000. `BRANDPULSE_BENCH_LANG=fast` runs with
+//! `pipeline.language_detection = "fast"` (default: `accurate`, as the service's default).
+//! Figures: `benches/RESULTS.md`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,6 +63,16 @@ fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes neither flag.
     let full = args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test");
     let n = if full { FULL_N } else { SHORT_N };
+    let detection = match std::env::var("BRANDPULSE_BENCH_LANG").as_deref() {
+        Ok("fast") => brandpulse::lang::Detection::Fast,
+        Ok("accurate") | Err(_) => brandpulse::lang::Detection::Accurate,
+        Ok(other) => {
+            eprintln!("pipeline_mockcluster: BRANDPULSE_BENCH_LANG must be fast or accurate, not {other:?}");
+            return ExitCode::from(64);
+        }
+    };
+    brandpulse::lang::set_detection(detection);
+    println!("language detection: {detection:?}");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
