@@ -72,6 +72,9 @@ fn main() -> ExitCode {
         }
     };
     brandpulse::lang::set_detection(detection);
+    if detection == brandpulse::lang::Detection::Accurate {
+        brandpulse::lang::warm_up();
+    }
     println!("language detection: {detection:?}");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -58,13 +58,9 @@ pub enum Detection {
 static FAST: AtomicBool = AtomicBool::new(false);
 
 /// Chooses how [`detect`] works for the whole process (the service and the offline commands
-/// call it with the config's `pipeline.language_detection`), and, for
-/// [`Detection::Accurate`], reads the models (see [`warm_up`]).
+/// call it with the config's `pipeline.language_detection` before any mention is read).
 pub fn set_detection(detection: Detection) {
     FAST.store(detection == Detection::Fast, Ordering::Relaxed);
-    if detection == Detection::Accurate {
-        warm_up();
-    }
 }
 
 /// whatlang confidence (over all its languages) at which its answer is kept without asking
@@ -105,8 +101,8 @@ static LINGUA: LazyLock<LanguageDetector> = LazyLock::new(|| {
 });
 
 /// Reads most of the detector's models now (about 30 of its 67 MiB, in about 10 ms), so that
-/// the first mentions without a language do not wait for them ([`set_detection`] calls it);
-/// the rest are read when a text first needs them.
+/// the first mentions without a language do not wait for them (the service calls it at
+/// start-up with [`Detection::Accurate`]); the rest are read when a text first needs them.
 pub fn warm_up() {
     // lingua reads a language's models when a text first needs them: one text per script
     // family of the 18 languages reads them all.

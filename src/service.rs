@@ -166,10 +166,10 @@ impl Service {
         let grace = config.pipeline.drain_timeout;
         // The language detector's models load in the background; the first mention that
         // needs them waits for the load instead of starting it.
-        let detection = config.pipeline.language_detection;
-        drop(tokio::task::spawn_blocking(move || {
-            crate::lang::set_detection(detection)
-        }));
+        crate::lang::set_detection(config.pipeline.language_detection);
+        if config.pipeline.language_detection == crate::lang::Detection::Accurate {
+            drop(tokio::task::spawn_blocking(crate::lang::warm_up));
+        }
         let alerts = if config.alert.enabled {
             match crate::alert::stage::spawn(&config, metrics.clone(), shutdown.clone()) {
                 Ok(handle) => Some(handle),
