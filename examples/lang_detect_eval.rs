@@ -11,7 +11,7 @@
 //! are skipped. Output: one table per detector and a summary; figures in `benches/RESULTS.md`
 //! ("Language detection"). `--only cascade|whatlang|low|high` runs one detector, for its memory.
 //!
-//! lingua is restricted to the 18 languages below (as in `src/lang.rs`); the whatlang two-step
+//! lingua is restricted to brandpulse's 18 languages (`brandpulse::lang::LINGUA_LANGUAGES`); the whatlang two-step
 //! considers all 69 of its languages first, then 17 common ones. "und" counts a text the
 //! detector declined to label; it is not a hit.
 
@@ -19,28 +19,8 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::time::Instant;
 
+use brandpulse::lang::LINGUA_LANGUAGES;
 use lingua::{IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder};
-
-const LANGS: [Language; 18] = [
-    Language::English,
-    Language::German,
-    Language::Spanish,
-    Language::French,
-    Language::Italian,
-    Language::Portuguese,
-    Language::Arabic,
-    Language::Hindi,
-    Language::Russian,
-    Language::Vietnamese,
-    Language::Dutch,
-    Language::Polish,
-    Language::Turkish,
-    Language::Indonesian,
-    Language::Japanese,
-    Language::Chinese,
-    Language::Korean,
-    Language::Ukrainian,
-];
 
 #[derive(serde::Deserialize)]
 struct Line {
@@ -174,7 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let before = rss_mib();
         let started = Instant::now();
         let builder = {
-            let mut b = LanguageDetectorBuilder::from_languages(&LANGS);
+            let mut b = LanguageDetectorBuilder::from_languages(&LINGUA_LANGUAGES);
             if !high {
                 b.with_low_accuracy_mode();
             }

@@ -71,7 +71,7 @@ const ACCEPT_CONFIDENCE: f64 = 0.8;
 
 /// The languages lingua chooses among: most social-listening traffic. A text in another
 /// language is detected only when whatlang is sure of it.
-const LINGUA_LANGUAGES: [Language; 18] = [
+pub const LINGUA_LANGUAGES: [Language; 18] = [
     Language::English,
     Language::German,
     Language::Spanish,
