@@ -63,8 +63,10 @@ const BATCH: usize = 256;
 
 /// One input line, or how long a line was that is over the limit (it is skipped, never held
 /// in memory whole).
-enum Line {
+pub(crate) enum Line {
+    /// The line, without its end.
     Text(Vec<u8>),
+    /// A line over the limit: its length in bytes.
     TooLong(usize),
 }
 
@@ -106,7 +108,7 @@ impl Summary {
 
 /// The lines of `input` (without `\n` or `\r\n`), each at most `max` bytes; a longer line is
 /// reported as [`Line::TooLong`] and skipped to its end without being stored.
-fn bounded_lines(
+pub(crate) fn bounded_lines(
     mut input: impl BufRead,
     max: usize,
 ) -> impl Iterator<Item = std::io::Result<Line>> {

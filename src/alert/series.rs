@@ -15,7 +15,12 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use super::detector::{BrandState, DetectorConfig};
+use crate::offline::{bounded_lines, Line};
 use crate::record::alert::{AlertState, Kind, Severity};
+
+/// The longest line read (a row is a timestamp and a count); longer ones are refused without
+/// being held.
+pub const MAX_LINE_BYTES: usize = 1024;
 
 /// The most rows a series may have (ten years of minutes would be 5.3 million).
 pub const MAX_ROWS: usize = 10_000_000;
@@ -140,9 +145,17 @@ pub struct SeriesSummary {
 /// [`SeriesError`] naming the first bad line.
 pub fn read(input: impl BufRead) -> Result<Series, SeriesError> {
     let mut rows: Vec<(usize, DateTime<Utc>, u64)> = Vec::new();
-    for (i, line) in input.lines().enumerate() {
+    for (i, line) in bounded_lines(input, MAX_LINE_BYTES).enumerate() {
         let line_no = i + 1;
-        let line = line?;
+        let line = match line? {
+            Line::Text(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Line::TooLong(len) => {
+                return Err(SeriesError::Row {
+                    line: line_no,
+                    reason: format!("the line is {len} bytes, over {MAX_LINE_BYTES}"),
+                })
+            }
+        };
         let text = line.trim();
         if text.is_empty() || text.starts_with('#') {
             continue;

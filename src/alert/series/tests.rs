@@ -64,7 +64,11 @@ fn bad_rows_name_their_line() {
         ),
         ("1700000000,5\n", "1 rows", "at least 2"),
     ];
-    for (csv, line, what) in cases {
+    let long = format!("1700000000,5\n1700000060,{}\n", "1".repeat(2000));
+    for (csv, line, what) in cases
+        .into_iter()
+        .chain([(long.as_str(), "line 2", "over 1024")])
+    {
         let e = read(csv.as_bytes()).unwrap_err().to_string();
         assert!(e.contains(line) && e.contains(what), "{csv:?}: {e}");
     }
