@@ -45,6 +45,10 @@ pub fn all() -> Vec<SchemaFile> {
             "alert-event.schema.json",
             "alerts topic: a spike alert firing or resolved",
         ),
+        schema::<crate::record::alert::EmergingTermEvent>(
+            "emerging-term.schema.json",
+            "alerts topic: a term rising for a brand (`kind` = `emerging_term`)",
+        ),
         schema::<crate::telemetry::live::Snapshot>(
             "live.schema.json",
             "`GET /api/live`: the live page's data",

@@ -8,8 +8,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::detector::{BrandState, DetectorConfig, Transition};
-use crate::config::AlertConfig;
-use crate::record::alert::{AlertEvent, AlertState, Example, Kind, Severity};
+use super::terms::extract::{Extractor, Scratch};
+use super::terms::stats::{BrandTerms, Candidate, Emerged, TermParams, WindowTerms};
+use super::terms::{capacity, drivers::drivers, window_capacity};
+use crate::config::{AlertConfig, TermsConfig};
+use crate::record::alert::{
+    AlertEvent, AlertState, EmergingKind, EmergingTermEvent, Example, InfoSeverity, Kind, Severity,
+};
 
 /// What the alert stage reads of a scored mention.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +33,15 @@ pub struct ScoredInput {
     /// Potential reach.
     #[serde(default)]
     pub reach: u64,
+    /// Language used for scoring (stop words of term statistics).
+    #[serde(default)]
+    pub lang: String,
+    /// The brand's query literals that matched (left out of term statistics).
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// Author handle (each author counts once per term and window).
+    #[serde(default)]
+    pub author_handle: Option<String>,
 }
 
 /// The sentiment part of a scored mention.
@@ -48,6 +62,15 @@ pub struct WindowAcc {
     pub top: Vec<Example>,
     /// Highest-reach negative mentions.
     pub top_negative: Vec<Example>,
+    /// Term counts while the window is open.
+    #[serde(default, skip_serializing_if = "WindowTerms::is_empty")]
+    pub terms: WindowTerms,
+    /// Once closed: the terms that stood out (candidate drivers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drivers: Vec<Candidate>,
+    /// Once closed: the terms that stood out among negative mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negative_drivers: Vec<Candidate>,
 }
 
 fn push_top(top: &mut Vec<Example>, e: &Example, keep: usize) {
@@ -76,6 +99,9 @@ pub struct Checkpoint {
     pub open: BTreeMap<i64, WindowAcc>,
     /// Examples of the last closed windows (newest last), for alerts that span several.
     pub recent: VecDeque<(i64, WindowAcc)>,
+    /// Term baselines (absent in checkpoints written before term statistics).
+    #[serde(default)]
+    pub terms: BrandTerms,
 }
 
 /// Counts of one [`AlertCore::close`] call, and what to publish.
@@ -87,6 +113,8 @@ pub struct Closed {
     pub gauges: Vec<(String, Kind, u64, f64)>,
     /// Windows closed (over all brands).
     pub windows: u64,
+    /// Emerging-term events, in order.
+    pub emerging: Vec<EmergingTermEvent>,
 }
 
 /// Why a record was not counted.
@@ -110,6 +138,11 @@ pub struct AlertCore {
     /// The `first_open` window of the last full pass of [`close`](Self::close): until it
     /// moves (or a brand joins), there is nothing new to close and the pass is skipped.
     closed_at: Option<i64>,
+    terms: TermsConfig,
+    term_params: TermParams,
+    extractor: Extractor,
+    scratch: Scratch,
+    term_buf: Vec<String>,
 }
 
 impl AlertCore {
@@ -124,7 +157,21 @@ impl AlertCore {
             dirty: HashSet::new(),
             max_event_ms: None,
             closed_at: None,
+            terms: config.terms.clone(),
+            term_params: TermParams::new(config),
+            extractor: Extractor::new(),
+            scratch: Scratch::default(),
+            term_buf: Vec::new(),
         }
+    }
+
+    /// Terms with a baseline each brand keeps now.
+    pub fn term_capacity(&self) -> usize {
+        capacity(
+            self.terms.per_brand,
+            self.terms.max_total,
+            self.brands.len(),
+        )
     }
 
     fn window_of(&self, ms: i64) -> i64 {
@@ -152,27 +199,47 @@ impl AlertCore {
                 detector: BrandState::default(),
                 open: BTreeMap::new(),
                 recent: VecDeque::new(),
+                terms: BrandTerms::default(),
             };
             self.brands.insert(rec.brand.clone(), cp);
             self.closed_at = None;
         }
         let keep = self.examples;
+        let mut terms = std::mem::take(&mut self.term_buf);
+        if self.terms.enabled {
+            self.extractor.terms(
+                &rec.text,
+                &rec.lang,
+                &rec.terms,
+                &mut self.scratch,
+                &mut terms,
+            );
+        }
+        let window_cap = window_capacity(self.term_capacity());
         let Some(cp) = self.brands.get_mut(&rec.brand) else {
             return Ok(());
         };
         cp.partition = partition;
         if cp.detector.last_window.is_some_and(|last| w <= last) {
+            self.term_buf = terms;
             return Err(Skip::Late);
         }
         let acc = cp.open.entry(w).or_default();
         acc.count += 1;
+        let negative = rec.sentiment.label == "negative";
+        if !terms.is_empty() {
+            let author = rec.author_handle.as_deref().unwrap_or(&rec.mention_id);
+            acc.terms
+                .add(&terms, author, &rec.mention_id, negative, window_cap);
+        }
+        self.term_buf = terms;
         let example = Example {
             mention_id: rec.mention_id.clone(),
             text: rec.text.chars().take(280).collect(),
             reach: rec.reach,
         };
         push_top(&mut acc.top, &example, keep);
-        if rec.sentiment.label == "negative" {
+        if negative {
             acc.negatives += 1;
             push_top(&mut acc.top_negative, &example, keep);
         }
@@ -208,6 +275,9 @@ impl AlertCore {
         self.closed_at = Some(first_open);
         let mut names: Vec<String> = self.brands.keys().cloned().collect();
         names.sort_unstable();
+        let term_cap = self.term_capacity();
+        let window_secs = self.window_ms / 1000;
+        let at = |w: i64| Utc.timestamp_millis_opt(w).single().unwrap_or_default();
         for brand in names {
             let Some(cp) = self.brands.get_mut(&brand) else {
                 continue;
@@ -230,7 +300,30 @@ impl AlertCore {
                 closed.push((first_open - 1, WindowAcc::default()));
             }
             let mut last = None;
-            for (w, acc) in closed {
+            for (w, mut acc) in closed {
+                if self.terms.enabled {
+                    let closing = cp.terms.close(
+                        w,
+                        &acc.terms,
+                        acc.count,
+                        acc.negatives,
+                        term_cap,
+                        &self.term_params,
+                    );
+                    acc.terms = WindowTerms::default();
+                    acc.drivers = closing.all;
+                    acc.negative_drivers = closing.negative;
+                    for e in closing.emerging {
+                        out.emerging.push(emerging_event(
+                            &brand,
+                            e,
+                            w,
+                            self.window_ms,
+                            u64::from(self.term_params.span_windows) * window_secs as u64 / 60,
+                            at,
+                        ));
+                    }
+                }
                 let (evals, transitions) =
                     cp.detector.observe(w, acc.count, acc.negatives, &self.det);
                 out.windows += 1;
@@ -239,10 +332,9 @@ impl AlertCore {
                     cp.recent.pop_front();
                 }
                 for t in transitions {
+                    let limits = (self.examples, self.terms.drivers);
                     out.events
-                        .push(event(&brand, &t, cp, self.window_ms, self.examples, |w| {
-                            Utc.timestamp_millis_opt(w).single().unwrap_or_default()
-                        }));
+                        .push(event(&brand, &t, cp, self.window_ms, limits, at));
                 }
                 last = Some(evals);
             }
@@ -324,12 +416,74 @@ impl AlertCore {
     }
 }
 
+fn emerging_event(
+    brand: &str,
+    e: Emerged,
+    w: i64,
+    window_ms: i64,
+    span_minutes: u64,
+    at: impl Fn(i64) -> DateTime<Utc>,
+) -> EmergingTermEvent {
+    let start = at(w * window_ms);
+    EmergingTermEvent {
+        schema_version: 1,
+        kind: EmergingKind::EmergingTerm,
+        id: format!("{brand}:emerging_term:{}:{}", e.term, start.timestamp()),
+        brand: brand.to_string(),
+        severity: InfoSeverity::Info,
+        term: e.term,
+        window_start: start,
+        window_end: at((w + 1) * window_ms),
+        observed: (e.observed * 10.0).round() / 10.0,
+        expected: (e.expected * 1000.0).round() / 1000.0,
+        p_value: e.p_value,
+        span_minutes,
+        example_ids: e.ex,
+    }
+}
+
+/// The drivers of a firing alert, from the candidates of its windows still in `recent`.
+fn alert_drivers(
+    t: &Transition,
+    cp: &Checkpoint,
+    keep: usize,
+) -> Vec<crate::record::alert::Driver> {
+    if t.state != AlertState::Firing || keep == 0 {
+        return Vec::new();
+    }
+    let windows: Vec<&WindowAcc> = cp
+        .recent
+        .iter()
+        .filter(|(w, _)| *w >= t.started && *w <= t.window)
+        .map(|(_, acc)| acc)
+        .collect();
+    let total: u64 = windows
+        .iter()
+        .map(|a| match t.kind {
+            Kind::Volume => a.count,
+            Kind::Negative => a.negatives,
+        })
+        .sum();
+    let ev = &t.evaluation;
+    // What the baseline expected of those windows: the transition window's ratio.
+    let baseline = if ev.observed > 0 {
+        total as f64 * (ev.expected / ev.observed as f64).min(1.0)
+    } else {
+        total as f64
+    };
+    let cands = windows.iter().map(|a| match t.kind {
+        Kind::Volume => a.drivers.as_slice(),
+        Kind::Negative => a.negative_drivers.as_slice(),
+    });
+    drivers(cands, total as f64, baseline, keep)
+}
+
 fn event(
     brand: &str,
     t: &Transition,
     cp: &Checkpoint,
     window_ms: i64,
-    keep: usize,
+    (keep, keep_drivers): (usize, usize),
     at: impl Fn(i64) -> DateTime<Utc>,
 ) -> AlertEvent {
     let mut examples: Vec<Example> = Vec::new();
@@ -361,6 +515,7 @@ fn event(
         expected: t.evaluation.expected,
         p_value: t.p_value,
         examples,
+        drivers: alert_drivers(t, cp, keep_drivers),
     }
 }
 
@@ -395,6 +550,9 @@ mod tests {
                 .single()
                 .unwrap(),
             reach: id as u64,
+            lang: "en".into(),
+            terms: vec![brand.to_string()],
+            author_handle: None,
         }
     }
 
@@ -459,6 +617,78 @@ mod tests {
             events.iter().any(|e| e.state == AlertState::Firing),
             "{events:?}"
         );
+    }
+
+    #[test]
+    fn a_spike_names_its_phrase_as_driver_and_old_checkpoints_restore() {
+        let mut core = AlertCore::new(&config());
+        let vocab = [
+            "great price",
+            "slow delivery",
+            "nice colour",
+            "store opening",
+        ];
+        let mut id = 0;
+        let mut add = |core: &mut AlertCore, minute: i64, text: &str, negative: bool| {
+            id += 1;
+            let mut r = rec("acme", id, minute, negative);
+            r.text = format!("Acme {text}");
+            r.author_handle = Some(format!("user{id}"));
+            core.add(0, &r, i64::MAX / 2).unwrap();
+        };
+        for m in 0..60 {
+            for i in 0..10 + (m % 3) as usize {
+                add(&mut core, m, vocab[i % vocab.len()], i == 0);
+            }
+            assert!(core.close().events.is_empty());
+        }
+        let mut fired = Vec::new();
+        for m in 60..64 {
+            for i in 0..10 {
+                add(&mut core, m, vocab[i % vocab.len()], i == 0);
+            }
+            for _ in 0..40 {
+                add(&mut core, m, "battery fire on my rocket skates", true);
+            }
+            fired.extend(core.close().events);
+        }
+        let vol = fired
+            .iter()
+            .find(|e| e.kind == Kind::Volume && e.state == AlertState::Firing)
+            .expect("volume alert");
+        // "on my" are stop words: two phrases, not one.
+        let top: Vec<&str> = vol
+            .drivers
+            .iter()
+            .take(2)
+            .map(|d| d.term.as_str())
+            .collect();
+        assert_eq!(top, ["battery fire", "rocket skates"], "{:?}", vol.drivers);
+        assert!(vol.drivers[0].explained > 0.8, "{:?}", vol.drivers);
+        assert_eq!(vol.drivers[0].example_ids.len(), 2);
+        assert!(vol.drivers.iter().all(|d| !d.term.contains("price")));
+        let neg = fired
+            .iter()
+            .find(|e| e.kind == Kind::Negative && e.state == AlertState::Firing)
+            .expect("negative alert");
+        assert_eq!(neg.drivers[0].term, "battery fire", "{:?}", neg.drivers);
+
+        // A checkpoint written before term statistics (no `terms` anywhere) still restores.
+        let (_, bytes) = core.revoke(&HashSet::from([0])).pop().unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        v.as_object_mut().unwrap().remove("terms");
+        for (_, acc) in v["recent"].as_array_mut().unwrap().iter_mut().map(|p| {
+            let a = p.as_array_mut().unwrap();
+            (a[0].clone(), &mut a[1])
+        }) {
+            let acc = acc.as_object_mut().unwrap();
+            acc.remove("drivers");
+            acc.remove("negative_drivers");
+        }
+        let old: Checkpoint = serde_json::from_value(v).unwrap();
+        assert_eq!(old.terms, BrandTerms::default());
+        let mut fresh = AlertCore::new(&config());
+        assert_eq!(fresh.restore(vec![old], &HashSet::from([0])).len(), 2);
     }
 
     #[test]

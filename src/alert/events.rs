@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::record::alert::{AlertEvent, AlertState, Kind, Severity};
+use crate::record::alert::{AlertEvent, AlertState, EmergingTermEvent, Kind, Severity};
 use crate::telemetry::throttle::Throttle;
 use crate::telemetry::Metrics;
 
@@ -44,6 +44,25 @@ impl AlertPublished<'_> {
                 tracing::info!(brand = %e.brand, kind, "spike alert resolved");
             }
         }
+    }
+}
+
+/// An emerging-term event was written for publication: counted as
+/// `brandpulse_alert_events_total{kind="emerging_term",state="fired"}` and logged at info (it
+/// is a heads-up, not a page; it does not touch the active-alert gauge).
+#[derive(Debug)]
+pub struct EmergingPublished<'a>(pub &'a EmergingTermEvent);
+
+impl EmergingPublished<'_> {
+    /// Counts and logs the event.
+    pub fn emit(&self, metrics: &Metrics) {
+        let e = self.0;
+        metrics
+            .alert_events
+            .with_label_values(&["emerging_term", "fired"])
+            .inc();
+        tracing::info!(brand = %e.brand, term = %e.term, observed = e.observed,
+            expected = e.expected, p_value = e.p_value, "emerging term");
     }
 }
 

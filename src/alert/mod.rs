@@ -5,7 +5,8 @@
 //! feeds them to it and keeps the checkpoints; [`stage`] is the Kafka shell, and [`events`] its
 //! telemetry (each event logs and counts in one call); [`replay`] is the
 //! `brandpulse alert-eval` harness that measures the detector on generated streams, and
-//! [`series`] replays it over a real count history (`alert-eval --series FILE`). The model
+//! [`series`] replays it over a real count history (`alert-eval --series FILE`); [`terms`]
+//! counts words and phrases per brand for alert drivers and emerging terms. The model
 //! and its defaults: `docs/alerts.md`.
 
 pub mod core;
@@ -14,3 +15,4 @@ pub mod events;
 pub mod replay;
 pub mod series;
 pub mod stage;
+pub mod terms;

@@ -21,10 +21,12 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::core::{AlertCore, Checkpoint, Closed, ScoredInput, Skip};
-use super::events::{AlertPublished, CheckpointFlushed, InputSkipped, StatesRestored};
+use super::events::{
+    AlertPublished, CheckpointFlushed, EmergingPublished, InputSkipped, StatesRestored,
+};
 use crate::config::Config;
 use crate::kafka::Client;
-use crate::record::alert::AlertEvent;
+use crate::record::alert::{AlertEvent, EmergingTermEvent};
 use crate::shutdown::Shutdown;
 use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::Metrics;
@@ -124,6 +126,18 @@ impl Shared {
         }
         for e in closed.events {
             self.publish_event(&e);
+        }
+        for e in closed.emerging {
+            self.publish_emerging(&e);
+        }
+    }
+
+    fn publish_emerging(&self, e: &EmergingTermEvent) {
+        self.metrics.live.record_emerging(e);
+        EmergingPublished(e).emit(&self.metrics);
+        match serde_json::to_vec(e) {
+            Ok(payload) => self.send(&self.alerts_topic, &e.brand, &payload),
+            Err(err) => tracing::error!(error = %err, "alert stage: encoding an event"),
         }
     }
 

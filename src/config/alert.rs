@@ -70,6 +70,138 @@ pub struct AlertConfig {
     /// Compacted topic for the detector state, keyed by brand.
     #[serde(default = "default_checkpoint_topic")]
     pub checkpoint_topic: String,
+    /// `[alert.terms]`: term statistics per brand, alert drivers and emerging terms.
+    #[serde(default)]
+    pub terms: TermsConfig,
+}
+
+/// `[alert.terms]`: which words and phrases drive an alert, and new terms rising for a brand
+/// (`docs/alerts.md`, "Drivers and emerging terms").
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermsConfig {
+    /// Count terms at all (drivers and emerging terms need it).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Terms with a baseline kept per brand (the most frequent, by decayed count).
+    #[serde(default = "default_terms_per_brand")]
+    pub per_brand: usize,
+    /// Terms with a baseline kept over all brands held: with many brands each keeps
+    /// `max(32, max_total / brands)` when that is below `per_brand`.
+    #[serde(default = "default_terms_max_total")]
+    pub max_total: usize,
+    /// Time constant of a term's baseline share, in windows (default one day of 1-minute
+    /// windows).
+    #[serde(default = "default_terms_baseline_windows")]
+    pub baseline_windows: u32,
+    /// Drivers carried by an alert event (0 = none).
+    #[serde(default = "default_drivers")]
+    pub drivers: usize,
+    /// Produce `emerging_term` events.
+    #[serde(default = "yes")]
+    pub emerging: bool,
+    /// Time constant of a term's recent count for emerging terms, in windows (default one
+    /// hour of 1-minute windows).
+    #[serde(default = "default_emerging_span")]
+    pub emerging_span_windows: u32,
+    /// Smallest recent count (distinct authors per window, summed over the span) of an
+    /// emerging term.
+    #[serde(default = "default_emerging_min_count")]
+    pub emerging_min_count: f64,
+    /// The recent count must also be this multiple of what the term's baseline share expects.
+    #[serde(default = "default_emerging_min_ratio")]
+    pub emerging_min_ratio: f64,
+    /// Tail probability below which a term's recent count is unusual.
+    #[serde(default = "default_emerging_p_value")]
+    pub emerging_p_value: f64,
+    /// Windows a term must stay unusual before it is reported.
+    #[serde(default = "default_emerging_persistence")]
+    pub emerging_persistence_windows: u32,
+    /// Windows before the same term can be reported again for the brand.
+    #[serde(default = "default_emerging_cooldown")]
+    pub emerging_cooldown_windows: u32,
+    /// At most this many emerging terms per brand per UTC day.
+    #[serde(default = "default_emerging_max_per_day")]
+    pub emerging_max_per_day: u32,
+}
+
+impl Default for TermsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            per_brand: default_terms_per_brand(),
+            max_total: default_terms_max_total(),
+            baseline_windows: default_terms_baseline_windows(),
+            drivers: default_drivers(),
+            emerging: true,
+            emerging_span_windows: default_emerging_span(),
+            emerging_min_count: default_emerging_min_count(),
+            emerging_min_ratio: default_emerging_min_ratio(),
+            emerging_p_value: default_emerging_p_value(),
+            emerging_persistence_windows: default_emerging_persistence(),
+            emerging_cooldown_windows: default_emerging_cooldown(),
+            emerging_max_per_day: default_emerging_max_per_day(),
+        }
+    }
+}
+
+impl TermsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(16..=100_000).contains(&self.per_brand) {
+            return Err(invalid(
+                "alert.terms.per_brand",
+                "must be between 16 and 100000",
+            ));
+        }
+        if self.max_total < self.per_brand || self.max_total > 50_000_000 {
+            return Err(invalid(
+                "alert.terms.max_total",
+                "must be at least alert.terms.per_brand and at most 50000000",
+            ));
+        }
+        if !(10..=1_000_000).contains(&self.baseline_windows) {
+            return Err(invalid(
+                "alert.terms.baseline_windows",
+                "must be between 10 and 1000000",
+            ));
+        }
+        if self.drivers > 20 {
+            return Err(invalid("alert.terms.drivers", "must be at most 20"));
+        }
+        if !(1..=10_000).contains(&self.emerging_span_windows)
+            || self.emerging_span_windows >= self.baseline_windows
+        {
+            return Err(invalid(
+                "alert.terms.emerging_span_windows",
+                "must be between 1 and 10000 and below alert.terms.baseline_windows",
+            ));
+        }
+        if self.emerging_min_count.is_nan() || self.emerging_min_count < 1.0 {
+            return Err(invalid(
+                "alert.terms.emerging_min_count",
+                "must be at least 1",
+            ));
+        }
+        if self.emerging_min_ratio.is_nan() || self.emerging_min_ratio < 1.0 {
+            return Err(invalid(
+                "alert.terms.emerging_min_ratio",
+                "must be at least 1",
+            ));
+        }
+        if !(self.emerging_p_value > 0.0 && self.emerging_p_value < 0.5) {
+            return Err(invalid(
+                "alert.terms.emerging_p_value",
+                "must be in (0, 0.5), e.g. 1e-6",
+            ));
+        }
+        if self.emerging_persistence_windows > 10_000 {
+            return Err(invalid(
+                "alert.terms.emerging_persistence_windows",
+                "must be at most 10000",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for AlertConfig {
@@ -93,6 +225,7 @@ impl Default for AlertConfig {
             group_id: None,
             alerts_topic: default_alerts_topic(),
             checkpoint_topic: default_checkpoint_topic(),
+            terms: TermsConfig::default(),
         }
     }
 }
@@ -159,6 +292,7 @@ impl AlertConfig {
         if self.examples > 20 {
             return Err(invalid("alert.examples", "must be at most 20"));
         }
+        self.terms.validate()?;
         validate_topic_name("alert.alerts_topic", &self.alerts_topic)?;
         validate_topic_name("alert.checkpoint_topic", &self.checkpoint_topic)?;
         if self.alerts_topic == self.checkpoint_topic {
@@ -233,4 +367,52 @@ fn default_alerts_topic() -> String {
 
 fn default_checkpoint_topic() -> String {
     "brandpulse-alert-state".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_terms_per_brand() -> usize {
+    300
+}
+
+fn default_terms_max_total() -> usize {
+    200_000
+}
+
+fn default_terms_baseline_windows() -> u32 {
+    1440
+}
+
+fn default_drivers() -> usize {
+    5
+}
+
+fn default_emerging_span() -> u32 {
+    60
+}
+
+fn default_emerging_min_count() -> f64 {
+    10.0
+}
+
+fn default_emerging_min_ratio() -> f64 {
+    4.0
+}
+
+fn default_emerging_p_value() -> f64 {
+    1e-6
+}
+
+fn default_emerging_persistence() -> u32 {
+    10
+}
+
+fn default_emerging_cooldown() -> u32 {
+    720
+}
+
+fn default_emerging_max_per_day() -> u32 {
+    3
 }

@@ -29,7 +29,7 @@ mod scoring;
 mod telemetry;
 mod topics;
 
-pub use alert::AlertConfig;
+pub use alert::{AlertConfig, TermsConfig};
 pub use brands::{BrandConfig, TopicConfig};
 pub use kafka::KafkaConfig;
 pub use matching::MatchingConfig;

@@ -35,6 +35,79 @@ pub struct AlertEvent {
     pub p_value: f64,
     /// Highest-reach mentions of the spike (negative ones for `negative`).
     pub examples: Vec<Example>,
+    /// Firing events: the terms most unusual in the spike's windows against their baseline
+    /// share of the brand's mentions (within negative mentions for `negative`), most unusual
+    /// first. Absent when none stands out (or on resolved events).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drivers: Vec<Driver>,
+}
+
+/// A word, phrase, hashtag or handle that drives an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Driver {
+    /// The term, folded (lowercase, no diacritics): `battery fire`, `#recall`, `@acmehelp`.
+    pub term: String,
+    /// Mentions with the term in the alert's windows (each author once per window).
+    pub observed: u64,
+    /// What the term's baseline share of the brand's mentions expects in those mentions.
+    pub expected: f64,
+    /// `-log10` of the Poisson tail probability of `observed` given `expected`.
+    pub score: f64,
+    /// Share of the alert's extra mentions (observed minus the baseline's expectation) that
+    /// mention the term, 0 to 1. Terms overlap: the shares of several drivers can add up
+    /// to more than 1.
+    pub explained: f64,
+    /// One or two mentions with the term.
+    pub example_ids: Vec<String>,
+}
+
+/// A term rising for a brand against its own baseline, with or without a volume spike:
+/// published on the alerts topic (keyed by brand) beside the alert events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EmergingTermEvent {
+    /// Format version.
+    pub schema_version: u32,
+    /// Always `emerging_term` (alert events carry `volume` or `negative` here).
+    pub kind: EmergingKind,
+    /// Stable id: `brand:emerging_term:term:window start (unix seconds)`.
+    pub id: String,
+    /// Brand id.
+    pub brand: String,
+    /// Always `info`: a heads-up, not a page.
+    pub severity: InfoSeverity,
+    /// The term, folded.
+    pub term: String,
+    /// Start of the window in which it was reported.
+    pub window_start: DateTime<Utc>,
+    /// Its end.
+    pub window_end: DateTime<Utc>,
+    /// Recent count: mentions with the term (each author once per window), exponentially
+    /// weighted over `alert.terms.emerging_span_windows`.
+    pub observed: f64,
+    /// What the term's baseline share expects of the brand's mentions over the same span.
+    pub expected: f64,
+    /// Poisson tail probability of `observed` given `expected`.
+    pub p_value: f64,
+    /// The span (minutes) `observed` and `expected` cover (the time constant).
+    pub span_minutes: u64,
+    /// One or two mentions with the term, from the reporting window.
+    pub example_ids: Vec<String>,
+}
+
+/// The kind of an [`EmergingTermEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmergingKind {
+    /// A term rising for a brand.
+    EmergingTerm,
+}
+
+/// The severity of an [`EmergingTermEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InfoSeverity {
+    /// Informational.
+    Info,
 }
 
 /// An example mention carried by an alert.

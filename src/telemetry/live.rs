@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::mention::{ScoredMention, SentimentLabel};
-use crate::record::alert::AlertEvent;
+use crate::record::alert::{AlertEvent, EmergingTermEvent};
 
 /// Longest text kept for a recent mention, in characters.
 pub const TEXT_CHARS: usize = 280;
@@ -100,6 +100,8 @@ struct Inner {
     brands: BTreeMap<String, BrandView>,
     /// Newest last.
     alerts: VecDeque<AlertEvent>,
+    /// Newest last (as many as `alerts`).
+    emerging: VecDeque<EmergingTermEvent>,
     /// Records of brands over `max_brands`, not kept.
     dropped_brands: u64,
 }
@@ -143,6 +145,7 @@ impl LiveView {
                 config,
                 brands: BTreeMap::new(),
                 alerts: VecDeque::new(),
+                emerging: VecDeque::new(),
                 dropped_brands: 0,
             })),
         }
@@ -237,6 +240,19 @@ impl LiveView {
         inner.alerts.push_back(event.clone());
     }
 
+    /// Records an emerging-term event as published (kept like alerts, up to
+    /// [`LiveConfig::alerts`]).
+    pub fn record_emerging(&self, event: &EmergingTermEvent) {
+        let mut inner = self.lock();
+        if inner.config.alerts == 0 {
+            return;
+        }
+        if inner.emerging.len() == inner.config.alerts {
+            inner.emerging.pop_front();
+        }
+        inner.emerging.push_back(event.clone());
+    }
+
     /// The view as JSON, bucketed against the clock (see [`Self::snapshot_at`]).
     pub fn snapshot_json(&self) -> String {
         let snapshot = self.snapshot_at(Utc::now());
@@ -312,6 +328,7 @@ impl LiveView {
             minutes,
             brands,
             alerts: inner.alerts.iter().rev().cloned().collect(),
+            emerging: inner.emerging.iter().rev().cloned().collect(),
             dropped_brands: inner.dropped_brands,
         }
     }
@@ -360,6 +377,8 @@ pub struct Snapshot {
     pub brands: Vec<BrandSnapshot>,
     /// Alert events, newest first, as published to the alerts topic.
     pub alerts: Vec<AlertEvent>,
+    /// Emerging-term events, newest first, as published to the alerts topic.
+    pub emerging: Vec<EmergingTermEvent>,
     /// Records not kept because `max_brands` brands were tracked already.
     pub dropped_brands: u64,
 }

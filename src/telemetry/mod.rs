@@ -327,7 +327,7 @@ impl Metrics {
             ),
             alert_events: r.counter_vec(
                 "brandpulse_alert_events",
-                "Alert events written to the alerts topic, by kind and state (fired, resolved).",
+                "Alert events written to the alerts topic, by kind (volume, negative, emerging_term) and state (fired, resolved).",
                 &["kind", "state"],
             ),
             alert_late: r.counter(
@@ -371,6 +371,8 @@ impl Metrics {
                 m.alert_events.with_label_values(&[kind, state]);
             }
         }
+        m.alert_events
+            .with_label_values(&["emerging_term", "fired"]);
         m
     }
 
