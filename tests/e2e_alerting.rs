@@ -679,6 +679,14 @@ fn brand_volume_spike_reaches_the_receiver_for_its_severity() {
         annotation(&alert, "runbook_url"),
         "https://github.com/brandpulse/brandpulse/blob/main/docs/operations.md#brandvolumespike"
     );
+    // The drivers are on the live page of the instance that raised the alert.
+    assert_eq!(
+        annotation(&alert, "drivers_url"),
+        format!(
+            "http://{}/?brand=acme#alerts-section",
+            label(&alert, "instance")
+        )
+    );
     let globex: Vec<_> = mon
         .webhook
         .alerts()

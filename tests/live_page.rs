@@ -236,6 +236,12 @@ fn live_page_draws_the_demo_in_headless_chromium() {
         Some("ok"),
         "{status}"
     );
+    // The emerging-terms view rendered (its count is set after it was drawn).
+    assert!(
+        attr(&status, "data-emerging").is_some_and(|n| n.parse::<usize>().is_ok()),
+        "{status}"
+    );
+    assert!(dom.contains(r#"<section id="emerging-section">"#));
     let shown: usize = attr(&status, "data-brands").unwrap().parse().unwrap();
     assert!(shown >= 2, "{status}");
     for brand in &brands {

@@ -30,7 +30,8 @@ pub(super) struct Phrases {
     pub(super) no_brand: &'static [&'static str],
     /// Texts that name "Acme Plumbing", which the demo config excludes.
     pub(super) excluded: &'static [&'static str],
-    /// Complaints about Acme for the bursts.
+    /// Complaints about Acme for the bursts. They share a hashtag (`#SkateFire`) and, in
+    /// English, a cause phrase ("caught fire"), which the demo's alerts name as drivers.
     pub(super) burst: &'static [&'static str],
     /// Short comments for quote tweets.
     pub(super) comments: &'static [&'static str],
@@ -82,11 +83,11 @@ pub(super) static LANGS: [Phrases; 7] = [
             "Waiting for Acme Plumbing since 8am and still nobody here",
         ],
         burst: &[
-            "Acme rocket skates exploded again, never buying Acme",
-            "My Acme rocket skates caught fire on the first ride. Dangerous junk 🔥😡",
-            "Third Acme Anvil that cracked this month. Acme quality is a disaster",
-            "@acme your rocket skates are a safety hazard, recall them now!",
-            "Acme refuses refunds for exploding rocket skates. Shameful.",
+            "Acme rocket skates caught fire again, never buying Acme #SkateFire",
+            "My Acme rocket skates caught fire on the first ride. Dangerous junk 🔥😡 #SkateFire",
+            "Third Acme Anvil that caught fire this month. Acme quality is a disaster #SkateFire",
+            "@acme your rocket skates caught fire, recall them now! #SkateFire",
+            "Acme refuses refunds for skates that caught fire. Shameful. #SkateFire",
         ],
         comments: &[
             "This 👇",
@@ -127,9 +128,9 @@ pub(super) static LANGS: [Phrases; 7] = [
         ],
         excluded: &["Acme Plumbing hat unsere Heizung an einem Tag repariert, top!"],
         burst: &[
-            "Acme Rocket Skates sind schon wieder explodiert, nie wieder Acme!",
-            "Acme ignoriert alle Beschwerden über die explodierenden Skates. Skandal!",
-            "Finger weg von Acme, die Qualität ist miserabel 😡",
+            "Acme Rocket Skates sind schon wieder explodiert, nie wieder Acme! #SkateFire",
+            "Acme ignoriert alle Beschwerden über die explodierenden Skates. Skandal! #SkateFire",
+            "Finger weg von Acme, die Qualität ist miserabel 😡 #SkateFire",
         ],
         comments: &["Genau so", "Kann ich bestätigen", "Wow", "Haha"],
     },
@@ -163,9 +164,9 @@ pub(super) static LANGS: [Phrases; 7] = [
         ],
         excluded: &["Acme Plumbing llegó tarde otra vez, tres horas esperando"],
         burst: &[
-            "¡Los rocket skates de Acme explotaron otra vez! Nunca más compro Acme",
-            "Acme no devuelve el dinero por sus patines defectuosos, una vergüenza 😡",
-            "Cuidado con Acme, sus productos son peligrosos",
+            "¡Los rocket skates de Acme explotaron otra vez! Nunca más compro Acme #SkateFire",
+            "Acme no devuelve el dinero por sus patines defectuosos, una vergüenza 😡 #SkateFire",
+            "Cuidado con Acme, sus productos son peligrosos #SkateFire",
         ],
         comments: &["Totalmente", "Justo esto", "Jajaja", "Confirmo"],
     },
@@ -199,9 +200,9 @@ pub(super) static LANGS: [Phrases; 7] = [
         ],
         excluded: &["Acme Plumbing быстро починили нам кран, спасибо"],
         burst: &[
-            "Acme rocket skates снова взорвались, больше никогда не куплю Acme",
-            "Acme игнорирует жалобы покупателей, это позор 😡",
-            "Не покупайте ничего у Acme, это опасно",
+            "Acme rocket skates снова взорвались, больше никогда не куплю Acme #SkateFire",
+            "Acme игнорирует жалобы покупателей, это позор 😡 #SkateFire",
+            "Не покупайте ничего у Acme, это опасно #SkateFire",
         ],
         comments: &["Именно", "Подтверждаю", "Ого", "Согласен"],
     },
@@ -235,9 +236,9 @@ pub(super) static LANGS: [Phrases; 7] = [
         ],
         excluded: &["Acme Plumbing sửa ống nước nhà mình rất nhanh"],
         burst: &[
-            "Acme rocket skates lại phát nổ, không bao giờ mua Acme nữa",
-            "Acme không chịu hoàn tiền, quá tệ 😡",
-            "Mọi người tránh xa Acme nhé, sản phẩm nguy hiểm",
+            "Acme rocket skates lại phát nổ, không bao giờ mua Acme nữa #SkateFire",
+            "Acme không chịu hoàn tiền, quá tệ 😡 #SkateFire",
+            "Mọi người tránh xa Acme nhé, sản phẩm nguy hiểm #SkateFire",
         ],
         comments: &["Chuẩn luôn", "Đúng vậy", "Trời ơi", "Haha"],
     },
@@ -271,9 +272,9 @@ pub(super) static LANGS: [Phrases; 7] = [
         ],
         excluded: &["A Acme Plumbing consertou o encanamento em uma hora"],
         burst: &[
-            "Os rocket skates da Acme explodiram de novo, nunca mais compro Acme",
-            "A Acme não devolve o dinheiro dos patins com defeito, que vergonha 😡",
-            "Cuidado com a Acme, os produtos são perigosos",
+            "Os rocket skates da Acme explodiram de novo, nunca mais compro Acme #SkateFire",
+            "A Acme não devolve o dinheiro dos patins com defeito, que vergonha 😡 #SkateFire",
+            "Cuidado com a Acme, os produtos são perigosos #SkateFire",
         ],
         comments: &["Exatamente", "Kkkkk", "Verdade", "Confirmo"],
     },
@@ -307,9 +308,9 @@ pub(super) static LANGS: [Phrases; 7] = [
         ],
         excluded: &["Acme Plumbing est venu réparer la fuite, très pro"],
         burst: &[
-            "Les rocket skates Acme ont encore explosé, plus jamais Acme !",
-            "Acme refuse de rembourser ses produits défectueux, c'est honteux 😡",
-            "Évitez Acme, leurs produits sont dangereux",
+            "Les rocket skates Acme ont encore explosé, plus jamais Acme ! #SkateFire",
+            "Acme refuse de rembourser ses produits défectueux, c'est honteux 😡 #SkateFire",
+            "Évitez Acme, leurs produits sont dangereux #SkateFire",
         ],
         comments: &["Exactement", "Je confirme", "Mdr", "Tellement vrai"],
     },

@@ -345,3 +345,90 @@ fn every_language_has_enough_templates() {
         BRAND_NAMES.iter().map(|b| b.2).collect::<Vec<_>>()
     );
 }
+
+/// The demo's stream through the real decoders, matcher, lexicon scorer and alert core, in
+/// simulated time (20 samples a second, two bursts): each alert on acme's bursts names the
+/// burst's cause among its drivers.
+#[test]
+fn the_demo_burst_alert_names_its_cause_phrase() {
+    const SIM_SECS: f64 = 480.0;
+    const RATE: f64 = 20.0;
+    use crate::alert::core::{AlertCore, ScoredInput};
+    use crate::record::alert::{AlertState, Kind};
+    use crate::score::stage::ScoreStage;
+
+    let config = crate::demo::demo_config("127.0.0.1:9092", "127.0.0.1:0".parse().unwrap())
+        .expect("demo config");
+    let matcher = Matcher::new(&config.brands, &config.matching).unwrap();
+    let mut generator = Generator::new(42, start());
+    let (mut canonical, mut tweets) = (Vec::new(), Vec::new());
+    let mut t = 0.0f64;
+    while t < SIM_SECS {
+        let now = at((t * 1000.0) as i64);
+        let s = generator.next_sample(now);
+        let out = if s.topic == MENTIONS_TOPIC {
+            &mut canonical
+        } else {
+            &mut tweets
+        };
+        out.extend_from_slice(&s.payload);
+        out.push(b'\n');
+        t += 1.0 / (RATE * generator.rate_multiplier(now));
+    }
+    let mut scored = Vec::new();
+    for (lines, format) in [
+        (canonical, InputFormat::Canonical),
+        (tweets, InputFormat::TwitterV1),
+    ] {
+        let mut stage = ScoreStage::new(
+            crate::score::build(crate::config::ScorerKind::Lexicon, &config.scoring).unwrap(),
+            0,
+        );
+        let decoder = Decoder::new(format, 1 << 20);
+        crate::offline::process(
+            lines.as_slice(),
+            &mut scored,
+            &mut std::io::sink(),
+            &decoder,
+            &matcher,
+            &mut stage,
+        )
+        .unwrap();
+    }
+    let mut records: Vec<ScoredInput> = scored
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    records.sort_by_key(|r| r.created_at);
+    let mut core = AlertCore::new(&config.alert);
+    let mut events = Vec::new();
+    for r in &records {
+        let _ = core.add(0, r, r.created_at.timestamp_millis());
+        events.extend(core.close().events);
+    }
+    // Each burst's first alert (the first one fires on back-dated news in the burst's
+    // languages, the second on the burst itself) names the cause among its top 3 drivers.
+    let fired: Vec<_> = events
+        .iter()
+        .filter(|e| e.brand == "acme" && e.state == AlertState::Firing && e.kind == Kind::Volume)
+        .collect();
+    assert!(
+        fired.len() >= 2,
+        "an alert for each of acme's bursts: {events:?}"
+    );
+    for alert in fired {
+        let top: Vec<&str> = alert
+            .drivers
+            .iter()
+            .take(3)
+            .map(|d| d.term.as_str())
+            .collect();
+        assert!(
+            top.contains(&"#skatefire") || top.contains(&"caught fire"),
+            "drivers at {}: {:?}",
+            alert.window_start,
+            alert.drivers
+        );
+    }
+}

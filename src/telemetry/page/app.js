@@ -11,6 +11,9 @@
 
   const statusEl = document.getElementById("status");
   const alertsEl = document.getElementById("alerts");
+  const emergingEl = document.getElementById("emerging");
+  // `?brand=acme` (the Alertmanager notification's link) shows that brand's events only.
+  const onlyBrand = new URLSearchParams(window.location.search).get("brand");
   const brandsEl = document.getElementById("brands");
   const windowNote = document.getElementById("window-note");
 
@@ -183,7 +186,42 @@
     windowNote.textContent = span;
   }
 
-  function renderAlerts(alerts) {
+  function renderDrivers(drivers) {
+    return el(
+      "ul",
+      { class: "drivers" },
+      ...(drivers || []).map((d) =>
+        el(
+          "li",
+          { "data-term": d.term },
+          el("strong", {}, d.term),
+          el("span", { class: "muted" }, ` ${fmtInt.format(d.observed)} vs ~${Number(d.expected).toFixed(1)} usual · ${Math.round(d.explained * 100)}% of the extra`),
+        ),
+      ),
+    );
+  }
+
+  function renderEmerging(events) {
+    const shown = onlyBrand ? events.filter((e) => e.brand === onlyBrand) : events;
+    if (!shown.length) {
+      emergingEl.replaceChildren(el("p", { class: "muted" }, "No emerging terms yet."));
+      return;
+    }
+    const items = shown.map((e) =>
+      el(
+        "li",
+        { class: "emerging", "data-id": e.id },
+        `new for ${e.brand}: `,
+        el("strong", {}, `'${e.term}'`),
+        ` ${Number(e.observed).toFixed(0)} in the last ${e.span_minutes} min, ~${Number(e.expected).toFixed(1)} usual`,
+        el("span", { class: "muted" }, ` · ${fmtTime(e.window_end)}`),
+      ),
+    );
+    emergingEl.replaceChildren(el("ul", { class: "emerging" }, ...items));
+  }
+
+  function renderAlerts(all) {
+    const alerts = onlyBrand ? all.filter((a) => a.brand === onlyBrand) : all;
     if (!alerts.length) {
       alertsEl.replaceChildren(el("p", { class: "muted" }, "No alert events yet."));
       return;
@@ -191,7 +229,7 @@
     const head = el(
       "tr",
       {},
-      ...["brand", "kind", "severity", "state", "window", "observed / expected", "p-value", "example mentions"].map((h) => el("th", {}, h)),
+      ...["brand", "kind", "severity", "state", "window", "observed / expected", "p-value", "drivers", "example mentions"].map((h) => el("th", {}, h)),
     );
     const rows = alerts.map((a) => {
       const ratio = a.expected > 0 ? ` (×${(a.observed / a.expected).toFixed(1)})` : "";
@@ -212,6 +250,7 @@
         el("td", { class: "window" }, `${fmtTime(a.window_start)}–${fmtTime(a.window_end)}`, el("br"), el("span", { class: "muted" }, `since ${fmtTime(a.started_at)}`)),
         el("td", { class: "num" }, `${fmtInt.format(a.observed)} / ${Number(a.expected).toFixed(1)}${ratio}`),
         el("td", { class: "num" }, Number(a.p_value).toExponential(1)),
+        el("td", {}, renderDrivers(a.drivers)),
         el("td", {}, examples),
       );
     });
@@ -224,10 +263,12 @@
       if (!res.ok) throw new Error(`/api/live: HTTP ${res.status}`);
       const data = await res.json();
       renderAlerts(data.alerts);
+      renderEmerging(data.emerging || []);
       renderBrands(data);
       statusEl.dataset.state = "ok";
       statusEl.dataset.brands = String(data.brands.length);
       statusEl.dataset.alerts = String(data.alerts.length);
+      statusEl.dataset.emerging = String((data.emerging || []).length);
       statusEl.dataset.updated = data.generated_at;
       statusEl.textContent = `updated ${fmtTime(data.generated_at)} · ${data.brands.length} brands · ${data.alerts.length} alert events`;
     } catch (e) {
