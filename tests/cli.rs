@@ -453,12 +453,15 @@ fn alert_eval_prints_a_table_and_a_summary_line() {
         "reference_recall_3x10m",
         "detectable_share",
         "recall_detectable_3x10m",
+        "driver_recall",
+        "emerging_recall",
+        "emerging_false_per_brand_week",
     ];
     assert_eq!(fields.len(), keys.len(), "{last}");
     for (field, key) in fields.iter().zip(keys) {
         let (k, v) = field.split_once('=').unwrap();
         assert_eq!(k, key, "{last}");
-        if key != "median_delay" || v != "na" {
+        if v != "na" || !matches!(key, "median_delay" | "driver_recall" | "emerging_recall") {
             let x: f64 = v.parse().unwrap_or_else(|_| panic!("{last}"));
             assert!(x >= 0.0, "{last}");
         }

@@ -442,17 +442,17 @@ fn emerging_event(
     }
 }
 
-/// The drivers of a firing alert, from the candidates of its windows still in `recent`.
-fn alert_drivers(
+/// The drivers of a firing alert, from the candidate terms of its windows still in
+/// `recent` (the replay harness calls this too).
+pub fn alert_drivers(
     t: &Transition,
-    cp: &Checkpoint,
+    recent: &VecDeque<(i64, WindowAcc)>,
     keep: usize,
 ) -> Vec<crate::record::alert::Driver> {
     if t.state != AlertState::Firing || keep == 0 {
         return Vec::new();
     }
-    let windows: Vec<&WindowAcc> = cp
-        .recent
+    let windows: Vec<&WindowAcc> = recent
         .iter()
         .filter(|(w, _)| *w >= t.started && *w <= t.window)
         .map(|(_, acc)| acc)
@@ -515,7 +515,7 @@ fn event(
         expected: t.evaluation.expected,
         p_value: t.p_value,
         examples,
-        drivers: alert_drivers(t, cp, keep_drivers),
+        drivers: alert_drivers(t, &cp.recent, keep_drivers),
     }
 }
 

@@ -31,7 +31,7 @@ pub(super) fn execute(args: AlertEvalArgs) -> anyhow::Result<ExitCode> {
         dispersion: args.dispersion,
         ..Default::default()
     };
-    let report = replay::evaluate(&config, &detector)?;
+    let report = replay::evaluate(&config, &alert)?;
     println!("{}", report.render());
     Ok(ExitCode::SUCCESS)
 }

@@ -374,11 +374,11 @@ fn yes() -> bool {
 }
 
 fn default_terms_per_brand() -> usize {
-    300
+    2000
 }
 
 fn default_terms_max_total() -> usize {
-    200_000
+    1_000_000
 }
 
 fn default_terms_baseline_windows() -> u32 {

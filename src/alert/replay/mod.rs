@@ -14,7 +14,8 @@
 //! This file holds the options, the errors and [`evaluate`], which runs the brands on threads;
 //! `model.rs` what is generated and measured (volume classes, brands, spikes, outcomes),
 //! `sim.rs` the simulation (brands, their streams, injected spikes, the detector fed window by
-//! window), `sample.rs` the random variates it draws, `oracle.rs` the reference detector that
+//! window), `terms.rs` the words of the streams (spike phrases, rising terms, everyday
+//! vocabulary; drivers and emerging terms), `sample.rs` the random variates it draws, `oracle.rs` the reference detector that
 //! says which spikes are detectable, and `report.rs` the figures and their text.
 
 mod model;
@@ -22,10 +23,11 @@ mod oracle;
 mod report;
 mod sample;
 mod sim;
+pub mod terms;
 
 pub use model::{
-    Brand, BrandResult, Outcome, Spike, VolumeClass, DURATIONS, MAX_SHARE, SHARE_MULTIPLIER,
-    VOLUME_MULTIPLIERS,
+    Brand, BrandResult, Outcome, RisingOutcome, Spike, VolumeClass, DURATIONS, MAX_SHARE,
+    SHARE_MULTIPLIER, VOLUME_MULTIPLIERS,
 };
 pub use oracle::{oracle_power, DETECTABLE, ORACLE_ALPHA};
 pub use report::{Cell, Report};
@@ -33,6 +35,7 @@ pub use sample::{gamma, poisson};
 pub use sim::{brands, daily_profile, ALARM_SLACK, DETECT_SLACK};
 
 use super::detector::DetectorConfig;
+use crate::config::AlertConfig;
 
 /// What to generate and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +55,9 @@ pub struct ReplayConfig {
     pub day_variation: f64,
     /// Worker threads (0 = available parallelism).
     pub threads: usize,
+    /// Also simulate terms: spike phrases, rising terms, everyday vocabulary (drivers and
+    /// emerging terms; `terms.rs`).
+    pub terms: bool,
 }
 
 impl Default for ReplayConfig {
@@ -64,6 +70,7 @@ impl Default for ReplayConfig {
             dispersion: 0.0,
             day_variation: 0.1,
             threads: 0,
+            terms: true,
         }
     }
 }
@@ -95,7 +102,8 @@ pub enum ReplayError {
 /// # Errors
 /// [`ReplayError`] for a window that is not a whole number of minutes, no weeks or brands,
 /// or a dispersion out of range.
-pub fn evaluate(config: &ReplayConfig, detector: &DetectorConfig) -> Result<Report, ReplayError> {
+pub fn evaluate(config: &ReplayConfig, alert: &AlertConfig) -> Result<Report, ReplayError> {
+    let detector = &DetectorConfig::from(alert);
     let window_minutes = 60.0 / detector.windows_per_hour;
     if window_minutes < 1.0 || window_minutes.fract() != 0.0 {
         return Err(ReplayError::WindowNotWholeMinutes {
@@ -126,7 +134,7 @@ pub fn evaluate(config: &ReplayConfig, detector: &DetectorConfig) -> Result<Repo
             s.spawn(move || {
                 for (j, slot) in out.iter_mut().enumerate() {
                     let i = t * chunk + j;
-                    *slot = sim::run_brand(i, &brands[i], config, detector, window_minutes as i64);
+                    *slot = sim::run_brand(i, &brands[i], config, alert, window_minutes as i64);
                 }
             });
         }

@@ -92,6 +92,21 @@ pub struct Outcome {
     pub delay: Option<i64>,
     /// Probability that the reference test ([`oracle_power`](super::oracle_power)) detects this spike.
     pub oracle: f64,
+    /// Detected spikes, with terms: whether the spike's phrase is among the alert's top 3
+    /// drivers.
+    pub driver_hit: Option<bool>,
+}
+
+/// What happened to one injected rising term.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RisingOutcome {
+    /// The brand's class.
+    pub class: VolumeClass,
+    /// Mentions per hour it reached (it rides on the brand's mentions, so a quiet brand at
+    /// night cannot carry the target rate).
+    pub per_hour: f64,
+    /// Minutes from its start to its emerging-term event, if reported.
+    pub delay_minutes: Option<i64>,
 }
 
 /// Results of one brand.
@@ -103,6 +118,10 @@ pub struct BrandResult {
     pub stray_alarms: [u64; 2],
     /// New alerts (volume, negative) in the spike-free stream's evaluated weeks.
     pub clean_alarms: [u64; 2],
+    /// Injected rising terms.
+    pub rising: Vec<RisingOutcome>,
+    /// Emerging-term events in the spike-free stream's evaluated weeks.
+    pub clean_emerging: u64,
 }
 
 /// Index of `kind` in the per-kind arrays (`[volume, negative]`).

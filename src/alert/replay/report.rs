@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::model::{kind_index, Brand, BrandResult, Outcome, VolumeClass};
+use super::model::{kind_index, Brand, BrandResult, Outcome, RisingOutcome, VolumeClass};
 use super::oracle::{DETECTABLE, ORACLE_ALPHA};
 use super::sim::{ALARM_SLACK, DETECT_SLACK};
 use super::ReplayConfig;
@@ -131,19 +131,78 @@ impl Report {
         alarms as f64 / (brands as f64 * f64::from(self.config.eval_weeks))
     }
 
+    /// Driver recall: detected spikes (with terms) whose phrase is among the alert's top 3
+    /// drivers, of `class` or all; `(hits, detected)`.
+    pub fn driver_recall(&self, class: Option<VolumeClass>) -> (usize, usize) {
+        let hits: Vec<bool> = self
+            .outcomes()
+            .filter(|o| class.is_none_or(|c| c == o.class))
+            .filter_map(|o| o.driver_hit)
+            .collect();
+        (hits.iter().filter(|h| **h).count(), hits.len())
+    }
+
+    /// Emerging-term recall on injected rising terms that reached at least `min_per_hour`,
+    /// of `classes`; `(reported, rising terms, median delay in minutes)`.
+    pub fn emerging_recall(
+        &self,
+        classes: &[VolumeClass],
+        min_per_hour: f64,
+    ) -> (usize, usize, Option<i64>) {
+        let rising: Vec<&RisingOutcome> = self
+            .results
+            .iter()
+            .flat_map(|r| &r.rising)
+            .filter(|r| classes.contains(&r.class) && r.per_hour >= min_per_hour)
+            .collect();
+        let mut delays: Vec<i64> = rising.iter().filter_map(|r| r.delay_minutes).collect();
+        delays.sort_unstable();
+        (delays.len(), rising.len(), percentile(&delays, 0.5))
+    }
+
+    /// Emerging-term events per brand-week on the spike-free streams, of `class` or all.
+    pub fn emerging_false_per_brand_week(&self, class: Option<VolumeClass>) -> f64 {
+        let (mut events, mut brands) = (0, 0);
+        for (b, r) in self.brands.iter().zip(&self.results) {
+            if class.is_none_or(|c| c == b.class) {
+                brands += 1;
+                events += r.clean_emerging;
+            }
+        }
+        events as f64 / (brands as f64 * f64::from(self.config.eval_weeks)).max(1.0)
+    }
+
     /// The last line: `recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z>
-    /// reference_recall_3x10m=<r> detectable_share=<s> recall_detectable_3x10m=<d>`.
+    /// reference_recall_3x10m=<r> detectable_share=<s> recall_detectable_3x10m=<d>
+    /// driver_recall=<a> emerging_recall=<b> emerging_false_per_brand_week=<c>` (the last
+    /// three `na` without terms; driver recall over all detected spikes, emerging recall over
+    /// mid- and high-volume brands' rising terms that reached 20 mentions an hour).
     pub fn summary_line(&self) -> String {
         let h = self.headline();
         let d = self.headline_detectable();
+        let ratio = |(a, b): (usize, usize)| {
+            if b == 0 {
+                "na".to_string()
+            } else {
+                format!("{:.3}", a as f64 / b as f64)
+            }
+        };
+        let (er, en, _) = self.emerging_recall(&[VolumeClass::Mid, VolumeClass::High], 20.0);
         format!(
-            "recall_3x10m={:.3} false_alarms_per_brand_week={:.3} median_delay={} reference_recall_3x10m={:.3} detectable_share={:.3} recall_detectable_3x10m={:.3}",
+            "recall_3x10m={:.3} false_alarms_per_brand_week={:.3} median_delay={} reference_recall_3x10m={:.3} detectable_share={:.3} recall_detectable_3x10m={:.3} driver_recall={} emerging_recall={} emerging_false_per_brand_week={}",
             h.recall(),
             self.false_alarms_per_brand_week(None),
             h.median_delay.map_or("na".to_string(), |d| d.to_string()),
             h.reference,
             d.spikes as f64 / h.spikes.max(1) as f64,
             d.recall(),
+            ratio(self.driver_recall(None)),
+            ratio((er, en)),
+            if self.config.terms {
+                format!("{:.3}", self.emerging_false_per_brand_week(None))
+            } else {
+                "na".to_string()
+            },
         )
     }
 
@@ -328,6 +387,42 @@ impl Report {
                 (clean[0] + clean[1]) as f64 / bw,
                 (stray[0] + stray[1]) as f64 / bw,
             );
+        }
+        if c.terms {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "drivers and emerging terms (terms.rs: spike phrases on {:.0}% of a spike's extra mentions; one rising term every other day, {} min, {:?}/h; everyday vocabulary with daily drift and churn)",
+                super::terms::PHRASE_SHARE * 100.0,
+                super::terms::RISING_MINUTES,
+                super::terms::RISING_RATES,
+            );
+            for class in VolumeClass::ALL
+                .into_iter()
+                .map(Some)
+                .chain(std::iter::once(None))
+            {
+                let (hits, n) = self.driver_recall(class);
+                let classes: Vec<VolumeClass> =
+                    class.map_or(VolumeClass::ALL.to_vec(), |c| vec![c]);
+                let (er, en, delay) = self.emerging_recall(&classes, 20.0);
+                let all_rising = self.emerging_recall(&classes, 0.0).1;
+                let _ = writeln!(
+                    out,
+                    "  {:<5} driver recall (phrase in top 3) {:>4}/{:<4} {:.3}; emerging recall (>= 20/h) {:>3}/{:<3} {:.3}, median delay {} min ({} of {} rising terms reached 20/h); false emerging per brand-week {:.3}",
+                    class.map_or("all", |c| c.as_str()),
+                    hits,
+                    n,
+                    hits as f64 / n.max(1) as f64,
+                    er,
+                    en,
+                    er as f64 / en.max(1) as f64,
+                    delay.map_or("-".to_string(), |d| d.to_string()),
+                    en,
+                    all_rising,
+                    self.emerging_false_per_brand_week(class),
+                );
+            }
         }
         let _ = writeln!(out);
         out.push_str(&self.summary_line());

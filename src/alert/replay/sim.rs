@@ -6,14 +6,20 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use super::model::RisingOutcome;
 use super::model::{
     kind_index, Brand, BrandResult, Outcome, Spike, VolumeClass, DAY, DURATIONS, MAX_SHARE,
     SHARE_MULTIPLIER, START_MINUTE, VOLUME_MULTIPLIERS, WEEK,
 };
 use super::oracle::oracle_power;
 use super::sample::{gamma, normal, poisson};
+use super::terms::{
+    phrase, Rising, TermSim, PHRASE_SHARE, RISING_MINUTES, RISING_RATES, RISING_SLACK,
+};
 use super::ReplayConfig;
 use crate::alert::detector::{BrandState, DetectorConfig};
+use crate::alert::terms::extract::Extractor;
+use crate::config::AlertConfig;
 use crate::record::alert::{AlertState, Kind};
 
 /// A spike starts at least this far (minutes) from its day slot's edges, so two spikes are at
@@ -97,13 +103,46 @@ pub(super) fn rate(brand: &Brand, minute: i64, day_levels: &[f64]) -> f64 {
     brand.peak * daily_profile(h) * week * day_levels[d.min(day_levels.len() - 1)]
 }
 
+/// The rising terms of brand `index`: one every other evaluated day, three hours long, away
+/// from that day's spike.
+fn rising_terms(index: usize, spikes: &[Spike], day0: i64) -> Vec<Rising> {
+    spikes
+        .iter()
+        .enumerate()
+        .filter(|(day, _)| (day + index) % 2 == 0)
+        .map(|(day, s)| {
+            let slot = day0 + day as i64 * DAY;
+            let offset = s.start_minute - slot;
+            let start_minute = if offset >= 600 {
+                s.start_minute - 420
+            } else {
+                s.start_minute + i64::from(s.minutes) + 240
+            };
+            Rising {
+                term: format!("rising{index}x{day}"),
+                start_minute,
+                per_hour: RISING_RATES[(day / 2 + index) % RISING_RATES.len()],
+            }
+        })
+        .collect()
+}
+
+/// What the term side of a replay injects.
+pub(super) struct TermPlan<'a> {
+    alert: &'a AlertConfig,
+    /// Per spike: the phrase's terms.
+    phrases: Vec<Vec<String>>,
+    rising: &'a [Rising],
+}
+
 pub(super) fn run_brand(
     index: usize,
     brand: &Brand,
     config: &ReplayConfig,
-    det: &DetectorConfig,
+    alert: &AlertConfig,
     window_minutes: i64,
 ) -> BrandResult {
+    let det = &DetectorConfig::from(alert);
     let seed = config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (index as u64 + 1);
     let mut rng = StdRng::seed_from_u64(seed);
     let total_days = i64::from(config.learn_weeks + config.eval_weeks) * 7;
@@ -111,26 +150,58 @@ pub(super) fn run_brand(
         .map(|_| (config.day_variation * normal(&mut rng)).exp())
         .collect();
     let spikes = spikes(index, config, &mut rng);
-    let eval_from = (START_MINUTE + i64::from(config.learn_weeks) * WEEK) / window_minutes;
+    let day0 = START_MINUTE + i64::from(config.learn_weeks) * WEEK;
+    let eval_from = day0 / window_minutes;
     let mut result = BrandResult::default();
+    let extractor = Extractor::new();
+    let targets: Vec<(Vec<String>, Vec<String>)> = (0..spikes.len())
+        .map(|day| phrase(index, day, &extractor))
+        .collect();
+    let rising = if config.terms {
+        rising_terms(index, &spikes, day0)
+    } else {
+        Vec::new()
+    };
+    let plan = config.terms.then(|| TermPlan {
+        alert,
+        phrases: targets.iter().map(|(t, _)| t.clone()).collect(),
+        rising: &rising,
+    });
 
     // The spiked stream.
-    let firings = replay(
+    let (firings, emerging, attached) = replay(
         brand,
         config,
         det,
         window_minutes,
         &day_levels,
         &spikes,
+        plan.as_ref(),
         &mut rng,
     );
-    for s in &spikes {
+    for (r, got) in rising.iter().zip(&attached) {
+        let first = r.start_minute / window_minutes;
+        let last = (r.start_minute + RISING_MINUTES + RISING_SLACK) / window_minutes;
+        let found = emerging
+            .iter()
+            .find(|(w, t)| *t == r.term && *w >= first && *w <= last)
+            .map(|(w, _)| (w - first) * window_minutes);
+        result.rising.push(RisingOutcome {
+            class: brand.class,
+            per_hour: *got as f64 * 60.0 / RISING_MINUTES as f64,
+            delay_minutes: found,
+        });
+    }
+    for (s, (_, target)) in spikes.iter().zip(&targets) {
         let first = s.start_minute / window_minutes;
         let last = (s.start_minute + i64::from(s.minutes) - 1) / window_minutes;
-        let delay = firings
+        let firing = firings
             .iter()
-            .find(|f| f.kind == s.kind && f.window >= first && f.window <= last + DETECT_SLACK)
-            .map(|f| f.window - first);
+            .find(|f| f.kind == s.kind && f.window >= first && f.window <= last + DETECT_SLACK);
+        let delay = firing.map(|f| f.window - first);
+        let driver_hit = firing
+            .filter(|_| config.terms)
+            .map(|f| f.drivers.iter().any(|d| target.contains(d)));
         let baseline = (0..window_minutes)
             .map(|m| rate(brand, first * window_minutes + m, &day_levels))
             .sum();
@@ -143,6 +214,7 @@ pub(super) fn run_brand(
             baseline,
             delay,
             oracle: oracle_power(s, &rates, brand.negative_share, config.dispersion),
+            driver_hit,
         });
     }
     for f in firings.iter().filter(|f| f.new && f.window >= eval_from) {
@@ -158,32 +230,43 @@ pub(super) fn run_brand(
 
     // The spike-free stream: same brand and days, fresh noise.
     let mut rng = StdRng::seed_from_u64(seed ^ 0x0063_6c65_616e);
-    let firings = replay(
+    let clean_plan = config.terms.then(|| TermPlan {
+        alert,
+        phrases: Vec::new(),
+        rising: &[],
+    });
+    let (firings, emerging, _) = replay(
         brand,
         config,
         det,
         window_minutes,
         &day_levels,
         &[],
+        clean_plan.as_ref(),
         &mut rng,
     );
     for f in firings.iter().filter(|f| f.new && f.window >= eval_from) {
         result.clean_alarms[kind_index(f.kind)] += 1;
     }
+    result.clean_emerging = emerging.iter().filter(|(w, _)| *w >= eval_from).count() as u64;
     result
 }
 
 /// A firing transition of the replay.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Firing {
     kind: Kind,
     window: i64,
     /// Opens a new alert (not an escalation).
     new: bool,
+    /// Its top drivers' terms (empty without terms).
+    drivers: Vec<String>,
 }
 
-/// Generates the stream minute by minute, feeds its windows to a fresh detector, and returns
-/// every firing transition.
+/// Generates the stream minute by minute, feeds its windows to a fresh detector (and, with a
+/// `plan`, their terms to the term statistics), and returns every firing transition, every
+/// emerging term `(window, term)`, and how many mentions carried each rising term.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn replay(
     brand: &Brand,
     config: &ReplayConfig,
@@ -191,10 +274,20 @@ pub(super) fn replay(
     window_minutes: i64,
     day_levels: &[f64],
     spikes: &[Spike],
+    plan: Option<&TermPlan<'_>>,
     rng: &mut StdRng,
-) -> Vec<Firing> {
+) -> (Vec<Firing>, Vec<(i64, String)>, Vec<u64>) {
+    // Terms draw from their own generator, so the counts (and the detector's results) are
+    // the same with and without them.
+    let mut term_rng = StdRng::seed_from_u64(rng.gen());
+    let mut sim = plan.map(|p| TermSim::new(p.alert, det.persistence_n));
+    let rising_terms: Vec<Vec<String>> = plan
+        .map(|p| p.rising.iter().map(|r| vec![r.term.clone()]).collect())
+        .unwrap_or_default();
+    let mut attached = vec![0u64; rising_terms.len()];
+    let mut emerging = Vec::new();
     let mut state = BrandState::default();
-    let mut active = [false; 2];
+    let mut active_alert = [false; 2];
     let mut firings = Vec::new();
     let total = i64::from(config.learn_weeks + config.eval_weeks) * WEEK;
     let mut next_spike = 0;
@@ -205,13 +298,21 @@ pub(super) fn replay(
         {
             next_spike += 1;
         }
-        let mut mean = rate(brand, minute, day_levels);
+        let usual = rate(brand, minute, day_levels);
+        let mut mean = usual;
         let mut share = brand.negative_share;
-        if let Some(s) = spikes.get(next_spike).filter(|s| s.start_minute <= minute) {
+        // Probability that a mention (a negative one, for share spikes) is a spike's extra.
+        let mut extra = (0.0, 0.0);
+        let active = spikes.get(next_spike).filter(|s| s.start_minute <= minute);
+        if let Some(s) = active {
             match s.kind {
-                Kind::Volume => mean *= f64::from(s.multiplier),
+                Kind::Volume => {
+                    mean *= f64::from(s.multiplier);
+                    extra.0 = 1.0 - 1.0 / f64::from(s.multiplier);
+                }
                 Kind::Negative => {
                     share = (share * f64::from(s.multiplier)).min(MAX_SHARE);
+                    extra.1 = 1.0 - brand.negative_share / share;
                 }
             }
         }
@@ -221,10 +322,53 @@ pub(super) fn replay(
         // Negatives and the rest as independent Poisson counts: the total is Poisson(mean) and
         // the negatives given the total are Binomial(total, share).
         let neg = poisson(rng, mean * share);
-        count += neg + poisson(rng, mean * (1.0 - share));
+        let other = poisson(rng, mean * (1.0 - share));
+        count += neg + other;
         negatives += neg;
+        if let (Some(sim), Some(plan)) = (sim.as_mut(), plan) {
+            if (minute - START_MINUTE) % DAY == 0 {
+                sim.new_day(&mut term_rng);
+            }
+            let phrase = active.and_then(|s| {
+                let i = spikes.iter().position(|x| std::ptr::eq(x, s))?;
+                plan.phrases.get(i)
+            });
+            let rising = plan
+                .rising
+                .iter()
+                .position(|r| minute >= r.start_minute && minute < r.start_minute + RISING_MINUTES);
+            let rising_p = rising.map_or(0.0, |i| {
+                (plan.rising[i].per_hour / 60.0 / usual.max(1e-9)).min(1.0)
+            });
+            for j in 0..neg + other {
+                let negative = j < neg;
+                let mut with: Vec<&[String]> = Vec::new();
+                if let Some(p) = phrase {
+                    let x = if negative {
+                        extra.0.max(extra.1)
+                    } else {
+                        extra.0
+                    };
+                    if term_rng.gen::<f64>() < x * PHRASE_SHARE {
+                        with.push(p);
+                    }
+                }
+                if let Some(i) = rising {
+                    if term_rng.gen::<f64>() < rising_p {
+                        with.push(&rising_terms[i]);
+                        attached[i] += 1;
+                    }
+                }
+                sim.mention(&mut term_rng, negative, &with);
+            }
+        }
         if (minute + 1) % window_minutes == 0 {
             let w = minute / window_minutes;
+            if let Some(sim) = sim.as_mut() {
+                for term in sim.close(w, count, negatives) {
+                    emerging.push((w, term));
+                }
+            }
             let (_, transitions) = state.observe(w, count, negatives, det);
             for t in transitions {
                 let k = kind_index(t.kind);
@@ -233,16 +377,17 @@ pub(super) fn replay(
                         firings.push(Firing {
                             kind: t.kind,
                             window: t.window,
-                            new: !active[k],
+                            new: !active_alert[k],
+                            drivers: sim.as_ref().map(|s| s.drivers(&t)).unwrap_or_default(),
                         });
-                        active[k] = true;
+                        active_alert[k] = true;
                     }
-                    AlertState::Resolved => active[k] = false,
+                    AlertState::Resolved => active_alert[k] = false,
                 }
             }
             count = 0;
             negatives = 0;
         }
     }
-    firings
+    (firings, emerging, attached)
 }

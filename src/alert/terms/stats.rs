@@ -11,7 +11,9 @@
 //!   `alert.terms.baseline_windows`), so a busy hour or a volume spike does not make every
 //!   ordinary word unusual; a second decayed count with the shorter `emerging_span_windows`
 //!   is the term's recent count. Unseen terms get half a mention of prior. Only the
-//!   `capacity` terms with the largest decayed counts are kept (heavy hitters).
+//!   `capacity` terms with the largest decayed counts are kept (heavy hitters); as in
+//!   Space-Saving, a term that is not kept starts from the largest evicted count (`floor`),
+//!   so an everyday term that was evicted does not look new when it comes back.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -249,6 +251,10 @@ pub struct BrandTerms {
     pub emerged_today: u32,
     /// Kept terms.
     pub stats: HashMap<String, TermStat>,
+    /// Decayed count of the largest term evicted (Space-Saving): a term not kept may have
+    /// been this frequent, so its baseline starts here rather than at 0.
+    #[serde(default)]
+    pub floor: f64,
 }
 
 impl BrandTerms {
@@ -268,6 +274,7 @@ impl BrandTerms {
         self.volume *= p.decay.powf(gap);
         self.negatives *= p.decay.powf(gap);
         self.recent_volume *= p.span_decay.powf(gap);
+        self.floor *= p.decay.powf(gap);
         let day = w.div_euclid(p.windows_per_day);
         if day != self.day {
             self.day = day;
@@ -278,9 +285,10 @@ impl BrandTerms {
         let mut out = Closing::default();
         let mut scored_all = Vec::new();
         let mut scored_neg = Vec::new();
+        let mut ready: Vec<Emerged> = Vec::new();
         for (term, c) in &terms.counts {
             let old = self.stats.get(term).copied();
-            let (sum, neg, recent) = old.map_or((0.0, 0.0, 0.0), |s| {
+            let (sum, neg, recent) = old.map_or((self.floor, 0.0, 0.0), |s| {
                 let k = (w - s.at).max(0) as f64;
                 (
                     f64::from(s.sum) * p.decay.powf(k),
@@ -306,7 +314,7 @@ impl BrandTerms {
             }
             let recent = recent + f64::from(c.n);
             let mut since = old.and_then(|s| s.since);
-            let mut quiet_until = old.and_then(|s| s.quiet_until);
+            let quiet_until = old.and_then(|s| s.quiet_until);
             if p.emerging && warm {
                 let expected = share * recent_volume;
                 let pv = poisson_tail(recent.floor() as u64, expected);
@@ -314,13 +322,8 @@ impl BrandTerms {
                     recent >= p.min_count && recent >= p.min_ratio * expected && pv <= p.p_value;
                 if unusual {
                     let from = *since.get_or_insert(w);
-                    if w - from >= p.persistence
-                        && quiet_until.is_none_or(|q| w >= q)
-                        && self.emerged_today < p.max_per_day
-                    {
-                        self.emerged_today += 1;
-                        quiet_until = Some(w + p.cooldown);
-                        out.emerging.push(Emerged {
+                    if w - from >= p.persistence && quiet_until.is_none_or(|q| w >= q) {
+                        ready.push(Emerged {
                             term: term.clone(),
                             observed: recent,
                             expected,
@@ -351,10 +354,47 @@ impl BrandTerms {
         self.windows += gap as u64;
         out.all = top_candidates(scored_all);
         out.negative = top_candidates(scored_neg);
-        out.emerging.sort_by(|a, b| a.term.cmp(&b.term));
+        out.emerging = self.report(ready, w, p);
         if self.stats.len() > capacity {
             self.evict(w, capacity, p);
         }
+        out
+    }
+
+    /// Of the terms ready to be reported, the phrases rather than the words inside them (a
+    /// phrase quiets its words for the cooldown too), within the day's budget.
+    fn report(&mut self, mut ready: Vec<Emerged>, w: i64, p: &TermParams) -> Vec<Emerged> {
+        ready.sort_by(|a, b| {
+            b.term
+                .split(' ')
+                .count()
+                .cmp(&a.term.split(' ').count())
+                .then_with(|| a.p_value.total_cmp(&b.p_value))
+                .then_with(|| a.term.cmp(&b.term))
+        });
+        let mut out: Vec<Emerged> = Vec::new();
+        for e in ready {
+            let inside = out
+                .iter()
+                .any(|o| format!(" {} ", o.term).contains(&format!(" {} ", e.term)));
+            let quiet = self
+                .stats
+                .get(&e.term)
+                .and_then(|s| s.quiet_until)
+                .is_some_and(|q| w < q);
+            if inside || quiet || self.emerged_today >= p.max_per_day {
+                continue;
+            }
+            self.emerged_today += 1;
+            for word in e.term.split(' ').chain(std::iter::once(e.term.as_str())) {
+                if let Some(s) = self.stats.get_mut(word) {
+                    s.quiet_until = Some(w + p.cooldown);
+                    s.since = None;
+                }
+            }
+            out.push(e);
+        }
+        out.sort_by(|a, b| a.term.cmp(&b.term));
         out
     }
 
@@ -372,7 +412,10 @@ impl BrandTerms {
             })
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        for (_, t) in ranked.into_iter().skip(keep) {
+        for (weight, t) in ranked.into_iter().skip(keep) {
+            if weight.is_finite() && weight != f64::MAX {
+                self.floor = self.floor.max(weight);
+            }
             self.stats.remove(&t);
         }
     }
