@@ -26,6 +26,10 @@
 //! `cargo bench --bench pipeline_mockcluster`: N = 50,000. `cargo test --benches`, or
 //! `--test`: N = 2,000. `BRANDPULSE_BENCH_LANG=fast` runs with
 //! `pipeline.language_detection = "fast"` (default: `accurate`, as the service's default).
+//! `BRANDPULSE_BENCH_ALERT=counts|terms` also runs the alert stage in the same process, on
+//! its own thread, reading the scored topic while the pipeline writes it (as `brandpulse
+//! run` does with `[alert] enabled`), without or with term statistics (`[alert.terms]`):
+//! the pipeline's throughput with that competition for the CPU (default: `off`).
 //! Figures: `benches/RESULTS.md`.
 
 use std::process::ExitCode;
@@ -76,6 +80,23 @@ fn main() -> ExitCode {
         brandpulse::lang::warm_up();
     }
     println!("language detection: {detection:?}");
+    let alert = match std::env::var("BRANDPULSE_BENCH_ALERT").as_deref() {
+        Ok("off") | Err(_) => None,
+        Ok("counts") => Some(false),
+        Ok("terms") => Some(true),
+        Ok(other) => {
+            eprintln!("pipeline_mockcluster: BRANDPULSE_BENCH_ALERT must be off, counts or terms, not {other:?}");
+            return ExitCode::from(64);
+        }
+    };
+    println!(
+        "alert stage: {}",
+        match alert {
+            None => "off",
+            Some(false) => "on, without term statistics",
+            Some(true) => "on, with term statistics",
+        }
+    );
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -92,7 +113,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(bench(n)) {
+    match runtime.block_on(bench(n, alert)) {
         Ok(report) => {
             report.print();
             if report.mismatches.is_empty() {
@@ -141,10 +162,16 @@ struct Report {
     mismatches: Vec<String>,
 }
 
-async fn bench(n: usize) -> Result<Report, BoxError> {
+async fn bench(n: usize, alert: Option<bool>) -> Result<Report, BoxError> {
     let cluster = MockCluster::new(1)?;
     let bootstrap = cluster.bootstrap_servers();
-    let config = demo_config(&bootstrap, "127.0.0.1:0".parse()?)?;
+    let mut config = demo_config(&bootstrap, "127.0.0.1:0".parse()?)?;
+    config.alert.enabled = alert.is_some();
+    config.alert.terms.enabled = alert == Some(true);
+    if alert.is_some() {
+        cluster.create_topic(&config.alert.alerts_topic, 1, 1)?;
+        cluster.create_topic(&config.alert.checkpoint_topic, 1, 1)?;
+    }
     let input_topic = brandpulse::demo::generator::MENTIONS_TOPIC;
     // The demo's topics and partition counts (`src/demo/mod.rs`).
     for (topic, partitions) in [
@@ -194,6 +221,15 @@ async fn bench(n: usize) -> Result<Report, BoxError> {
     let (trigger, shutdown) = shutdown::channel();
     let scorer = Box::new(LexiconScorer::new()?);
     let health = Arc::new(Health::default());
+    let alert_stage = if alert.is_some() {
+        Some(brandpulse::alert::stage::spawn(
+            &config,
+            metrics.clone(),
+            shutdown.clone(),
+        )?)
+    } else {
+        None
+    };
     let started = Instant::now();
     let run = {
         let config = config.clone();
@@ -236,6 +272,11 @@ async fn bench(n: usize) -> Result<Report, BoxError> {
     run.await
         .map_err(|e| format!("pipeline task: {e}"))?
         .map_err(|e| format!("pipeline: {e}"))?;
+    if let Some(handle) = alert_stage {
+        tokio::task::spawn_blocking(move || handle.join())
+            .await?
+            .map_err(|_| "the alert stage panicked")?;
+    }
     drop(cluster);
 
     let mut mismatches = Vec::new();

@@ -71,6 +71,9 @@ pub struct WindowAcc {
     /// Once closed: the terms that stood out among negative mentions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub negative_drivers: Vec<Candidate>,
+    /// Once closed: what the detector expected of it (mentions, negative mentions).
+    #[serde(default)]
+    pub expected: [f64; 2],
 }
 
 fn push_top(top: &mut Vec<Example>, e: &Example, keep: usize) {
@@ -139,6 +142,9 @@ pub struct AlertCore {
     /// moves (or a brand joins), there is nothing new to close and the pass is skipped.
     closed_at: Option<i64>,
     terms: TermsConfig,
+    /// Closed windows kept in `recent`: the persistence windows (with examples), and with
+    /// term statistics as many as the span test sums (their candidate drivers).
+    recent_windows: usize,
     term_params: TermParams,
     extractor: Extractor,
     scratch: Scratch,
@@ -158,11 +164,17 @@ impl AlertCore {
             max_event_ms: None,
             closed_at: None,
             terms: config.terms.clone(),
+            recent_windows: recent_windows(config),
             term_params: TermParams::new(config),
             extractor: Extractor::new(),
             scratch: Scratch::default(),
             term_buf: Vec::new(),
         }
+    }
+
+    /// Terms with a baseline kept over all brands held.
+    pub fn terms_kept(&self) -> usize {
+        self.brands.values().map(|cp| cp.terms.stats.len()).sum()
     }
 
     /// Terms with a baseline each brand keeps now.
@@ -326,11 +338,10 @@ impl AlertCore {
                 }
                 let (evals, transitions) =
                     cp.detector.observe(w, acc.count, acc.negatives, &self.det);
+                acc.expected = [evals[0].expected, evals[1].expected];
                 out.windows += 1;
                 cp.recent.push_back((w, acc));
-                while cp.recent.len() > self.det.persistence_n.max(1) as usize {
-                    cp.recent.pop_front();
-                }
+                trim_recent(&mut cp.recent, self.det.persistence_n, self.recent_windows);
                 for t in transitions {
                     let limits = (self.examples, self.terms.drivers);
                     out.events
@@ -442,6 +453,29 @@ fn emerging_event(
     }
 }
 
+/// Closed windows an alert core keeps per brand: the persistence windows, and with term
+/// statistics the short span's (a span-detected alert's drivers are in all of them).
+pub fn recent_windows(config: &AlertConfig) -> usize {
+    let n = config.persistence_n.max(1) as usize;
+    if config.terms.enabled {
+        n.max(config.span_windows as usize)
+    } else {
+        n
+    }
+}
+
+/// Drops the oldest closed windows beyond `keep`, and the examples of those beyond the
+/// `persistence_n` newest (alert examples come from the alert's own windows).
+pub fn trim_recent(recent: &mut VecDeque<(i64, WindowAcc)>, persistence_n: u32, keep: usize) {
+    while recent.len() > keep {
+        recent.pop_front();
+    }
+    for (_, acc) in recent.iter_mut().rev().skip(persistence_n.max(1) as usize) {
+        acc.top = Vec::new();
+        acc.top_negative = Vec::new();
+    }
+}
+
 /// The drivers of a firing alert, from the candidate terms of its windows still in
 /// `recent` (the replay harness calls this too).
 pub fn alert_drivers(
@@ -452,9 +486,14 @@ pub fn alert_drivers(
     if t.state != AlertState::Firing || keep == 0 {
         return Vec::new();
     }
+    // The windows the detection rests on: the alert's own, and the span its test summed.
+    let ev = &t.evaluation;
+    let from = t
+        .started
+        .min(t.window + 1 - i64::from(ev.span_windows.max(1)));
     let windows: Vec<&WindowAcc> = recent
         .iter()
-        .filter(|(w, _)| *w >= t.started && *w <= t.window)
+        .filter(|(w, _)| *w >= from && *w <= t.window)
         .map(|(_, acc)| acc)
         .collect();
     let total: u64 = windows
@@ -464,9 +503,13 @@ pub fn alert_drivers(
             Kind::Negative => a.negatives,
         })
         .sum();
-    let ev = &t.evaluation;
-    // What the baseline expected of those windows: the transition window's ratio.
-    let baseline = if ev.observed > 0 {
+    // What the baseline expected of those windows (checkpoints from before `expected` was
+    // kept: the transition window's ratio).
+    let k = usize::from(t.kind == Kind::Negative);
+    let expected: f64 = windows.iter().map(|a| a.expected[k]).sum();
+    let baseline = if expected > 0.0 {
+        expected.min(total as f64)
+    } else if ev.observed > 0 {
         total as f64 * (ev.expected / ev.observed as f64).min(1.0)
     } else {
         total as f64

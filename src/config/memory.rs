@@ -35,7 +35,9 @@ pub const MAX_RECORD: u64 = MIB;
 /// A record in a batch takes up to this many times its size: the raw bytes (kept for a dead
 /// letter), the decoded mention, and its encoded output.
 pub const BATCH_EXPANSION: u64 = 3;
-/// The alert stage's state and buffers (not measured; per-brand state is a few KB).
+/// The alert stage's state and buffers (not measured; per-brand state is a few KB, up to
+/// about 30 KB with the candidate drivers of the last span of windows; term tables are a
+/// part of their own).
 pub const ALERT_STAGE: u64 = 32 * MIB;
 /// Upper bound of the memory one entry of the score stage's sentiment cache takes: the key
 /// twice (map and queue), the cached value (sentiment, flags, the language code's heap
@@ -189,6 +191,21 @@ impl Estimate {
                 bytes: ALERT_STAGE,
                 how: "state per brand and buffers (estimated)".into(),
             });
+            if config.alert.terms.enabled {
+                let t = &config.alert.terms;
+                parts.push(Part {
+                    what: "alert term statistics",
+                    field: "alert.terms.max_total",
+                    bytes: crate::alert::terms::memory_bound(t.max_total),
+                    how: format!(
+                        "{} terms x ({} B kept + {} open windows x {} B)",
+                        t.max_total,
+                        crate::alert::terms::TERM_BYTES,
+                        crate::alert::terms::OPEN_WINDOWS,
+                        crate::alert::terms::WINDOW_TERM_BYTES
+                    ),
+                });
+            }
         }
         Estimate {
             parts,
@@ -272,8 +289,11 @@ mod tests {
         let fast = Config::from_toml("[pipeline]\nlanguage_detection = \"fast\"", "t").unwrap();
         assert_eq!(
             Estimate::of(&fast).total() + LANGUAGE_DETECTOR,
-            Estimate::of(&c).total() - ALERT_STAGE
+            Estimate::of(&c).total()
+                - ALERT_STAGE
+                - crate::alert::terms::memory_bound(c.alert.terms.max_total)
         );
+        assert!(e.parts.iter().any(|p| p.what == "alert term statistics"));
     }
 
     #[test]

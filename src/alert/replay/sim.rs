@@ -364,12 +364,13 @@ pub(super) fn replay(
         }
         if (minute + 1) % window_minutes == 0 {
             let w = minute / window_minutes;
+            let (evals, transitions) = state.observe(w, count, negatives, det);
             if let Some(sim) = sim.as_mut() {
-                for term in sim.close(w, count, negatives) {
+                let expected = [evals[0].expected, evals[1].expected];
+                for term in sim.close(w, count, negatives, expected) {
                     emerging.push((w, term));
                 }
             }
-            let (_, transitions) = state.observe(w, count, negatives, det);
             for t in transitions {
                 let k = kind_index(t.kind);
                 match t.state {

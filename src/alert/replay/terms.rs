@@ -154,6 +154,7 @@ pub(super) struct TermSim {
     window: WindowTerms,
     recent: VecDeque<(i64, WindowAcc)>,
     recent_len: usize,
+    persistence_n: u32,
     author: u64,
     buf: Vec<String>,
 }
@@ -169,7 +170,8 @@ impl TermSim {
             brand: BrandTerms::default(),
             window: WindowTerms::default(),
             recent: VecDeque::new(),
-            recent_len: persistence_n.max(1) as usize,
+            recent_len: crate::alert::core::recent_windows(config),
+            persistence_n,
             author: 0,
             buf: Vec::new(),
         }
@@ -202,8 +204,15 @@ impl TermSim {
         );
     }
 
-    /// Closes window `w`; returns the emerging terms reported.
-    pub(super) fn close(&mut self, w: i64, count: u64, negatives: u64) -> Vec<String> {
+    /// Closes window `w`, which the detector expected to hold `expected` (mentions, negative
+    /// mentions); returns the emerging terms reported.
+    pub(super) fn close(
+        &mut self,
+        w: i64,
+        count: u64,
+        negatives: u64,
+        expected: [f64; 2],
+    ) -> Vec<String> {
         let window = std::mem::take(&mut self.window);
         let closing = self
             .brand
@@ -213,12 +222,11 @@ impl TermSim {
             negatives,
             drivers: closing.all,
             negative_drivers: closing.negative,
+            expected,
             ..WindowAcc::default()
         };
         self.recent.push_back((w, acc));
-        while self.recent.len() > self.recent_len {
-            self.recent.pop_front();
-        }
+        crate::alert::core::trim_recent(&mut self.recent, self.persistence_n, self.recent_len);
         closing.emerging.into_iter().map(|e| e.term).collect()
     }
 

@@ -8,6 +8,9 @@ use std::collections::HashSet;
 use super::stopwords::StopWords;
 use crate::rules::normalize::{normalize_term, token_stream};
 
+/// Longest term counted (bytes, folded); longer words and phrases are left out.
+pub const MAX_TERM_BYTES: usize = 48;
+
 /// At most this many terms per mention (a long review counts like a few posts, not like a
 /// hundred).
 pub const MAX_TERMS_PER_MENTION: usize = 64;
@@ -82,7 +85,7 @@ impl Extractor {
         token_stream(text, &mut scratch.stream);
         let mut prev: Option<&str> = None;
         let push = |t: String, out: &mut Vec<String>| {
-            if out.len() < MAX_TERMS_PER_MENTION && !out.contains(&t) {
+            if t.len() <= MAX_TERM_BYTES && out.len() < MAX_TERMS_PER_MENTION && !out.contains(&t) {
                 out.push(t);
             }
         };

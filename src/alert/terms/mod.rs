@@ -23,5 +23,20 @@ pub fn capacity(per_brand: usize, max_total: usize, held: usize) -> usize {
 
 /// Distinct terms an open window may hold for a brand whose capacity is `capacity`.
 pub fn window_capacity(capacity: usize) -> usize {
-    capacity.saturating_mul(4)
+    capacity
+}
+
+/// Upper bound of the memory one kept term takes: its key (at most
+/// [`extract::MAX_TERM_BYTES`]), its [`stats::TermStat`], and the hash map's slot.
+pub const TERM_BYTES: u64 = 160;
+/// Upper bound of one term of an open window: its key, its [`stats::TermCount`] with one
+/// example id of each kind (ids of at most 64 bytes), the map slot, and its share of the
+/// author set (4 pairs of 8 bytes).
+pub const WINDOW_TERM_BYTES: u64 = 384;
+/// Open windows per brand the estimate allows for (the current one and one in lateness).
+pub const OPEN_WINDOWS: u64 = 2;
+
+/// Upper bound of the memory of term statistics with `max_total` terms in all.
+pub fn memory_bound(max_total: usize) -> u64 {
+    max_total as u64 * (TERM_BYTES + OPEN_WINDOWS * WINDOW_TERM_BYTES)
 }

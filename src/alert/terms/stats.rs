@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 use crate::alert::detector::poisson_tail;
 
 /// Candidate drivers kept per closed window (and kind).
-pub const CANDIDATES: usize = 20;
-/// A term is a candidate driver when its window count is at least this...
-const CANDIDATE_MIN: u32 = 2;
+pub const CANDIDATES: usize = 12;
+/// A term is a candidate driver when its window count is at least this (one: a span-detected
+/// alert's phrase may be in each window once or twice)...
+const CANDIDATE_MIN: u32 = 1;
 /// ...and this unlikely under its baseline.
 const CANDIDATE_P: f64 = 0.01;
 /// Prior count of a term never seen (in its baseline share).
@@ -38,9 +39,9 @@ pub struct TermCount {
     pub n: u32,
     /// Negative mentions among them.
     pub neg: u32,
-    /// Up to two mention ids.
+    /// The first mention id (drivers take one per window, two in all).
     pub ex: Vec<String>,
-    /// Up to two negative mention ids.
+    /// The first negative mention id.
     pub neg_ex: Vec<String>,
 }
 
@@ -62,7 +63,7 @@ fn pair_hash(author: &str, term: &str) -> u64 {
 
 impl WindowTerms {
     /// Counts the terms of one mention by `author`. `cap` bounds the distinct terms held;
-    /// the author set holds at most `8 * cap` pairs (beyond it, authors are not deduplicated).
+    /// the author set holds at most `4 * cap` pairs (beyond it, authors are not deduplicated).
     pub fn add(
         &mut self,
         terms: &[String],
@@ -72,17 +73,17 @@ impl WindowTerms {
         cap: usize,
     ) {
         for t in terms {
-            if self.seen.len() < cap.saturating_mul(8) && !self.seen.insert(pair_hash(author, t)) {
+            if self.seen.len() < cap.saturating_mul(4) && !self.seen.insert(pair_hash(author, t)) {
                 continue;
             }
             let c = self.counts.entry(t.clone()).or_default();
             c.n = c.n.saturating_add(1);
-            if c.ex.len() < 2 {
+            if c.ex.is_empty() {
                 c.ex.push(mention_id.to_string());
             }
             if negative {
                 c.neg = c.neg.saturating_add(1);
-                if c.neg_ex.len() < 2 {
+                if c.neg_ex.is_empty() {
                     c.neg_ex.push(mention_id.to_string());
                 }
             }

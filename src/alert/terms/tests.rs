@@ -72,7 +72,10 @@ fn each_author_counts_once_per_term_and_window_and_windows_stay_bounded() {
     w.add(&t, "someone", "m99", false, 100);
     let c = &w.counts["battery fire"];
     assert_eq!((c.n, c.neg), (2, 1));
-    assert_eq!(c.ex, ["m0", "m99"]);
+    assert_eq!(
+        (c.ex.as_slice(), c.neg_ex.as_slice()),
+        (["m0".to_string()].as_slice(), ["m0".to_string()].as_slice())
+    );
     // A stream of distinct one-off terms never holds more than the cap; a frequent term
     // survives the prunes.
     for i in 0..5000 {
@@ -207,4 +210,23 @@ fn drivers_prefer_phrases_join_chains_and_explain_the_extra_volume() {
     );
     assert_eq!(d[0].example_ids, ["id-keeps flickering"]);
     assert!(drivers([w1.as_slice()].into_iter(), 10.0, 10.0, 0).is_empty());
+}
+
+#[test]
+fn the_memory_bounds_cover_the_types() {
+    use super::stats::{TermCount, TermStat};
+    use super::{TERM_BYTES, WINDOW_TERM_BYTES};
+    use std::mem::size_of;
+    let key = size_of::<String>() + super::extract::MAX_TERM_BYTES;
+    // hashbrown: one control byte per slot, at most 8 slots per 7 entries: 16 bytes covers it.
+    let slot = 16;
+    assert!((key + size_of::<TermStat>() + slot) as u64 <= TERM_BYTES);
+    let example = size_of::<String>() + 64;
+    let authors = 4 * (size_of::<u64>() + 2);
+    assert!(
+        (key + size_of::<TermCount>() + 2 * example + slot + authors) as u64 <= WINDOW_TERM_BYTES
+    );
+    // Terms longer than the bound are not counted.
+    let long = "x".repeat(super::extract::MAX_TERM_BYTES + 1);
+    assert!(terms_of(&format!("Acme {long} fine"), "en", &["acme"]) == ["fine"]);
 }
