@@ -160,6 +160,9 @@ struct Report {
     /// Time spent in each stage, summed over batches (`brandpulse_stage_latency_seconds`).
     stage_busy: Vec<(&'static str, f64)>,
     mismatches: Vec<String>,
+    /// With the alert stage: (brand-kind series with a closed window, events published) when
+    /// the pipeline had completed every record.
+    alert_work: Option<(usize, u64)>,
 }
 
 async fn bench(n: usize, alert: Option<bool>) -> Result<Report, BoxError> {
@@ -267,6 +270,20 @@ async fn bench(n: usize, alert: Option<bool>) -> Result<Report, BoxError> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let first = first.unwrap_or(last);
+    // What the alert stage had done by the end of the window (it shares the CPU).
+    let alert_work = alert.map(|_| {
+        let text = brandpulse::telemetry::render(&registry);
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("brandpulse_alert_observed{"))
+            .count();
+        let events: f64 = text
+            .lines()
+            .filter(|l| l.starts_with("brandpulse_alert_events_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        (series, events as u64)
+    });
 
     trigger.fire();
     run.await
@@ -334,6 +351,7 @@ async fn bench(n: usize, alert: Option<bool>) -> Result<Report, BoxError> {
         cache_hits: metrics.score_cache_hits.get(),
         stage_busy,
         mismatches,
+        alert_work,
     })
 }
 
@@ -440,6 +458,11 @@ impl Report {
         let e = &self.expected;
         let secs = self.window.as_secs_f64();
         println!("pipeline_mockcluster: brandpulse::pipeline::run on a 1-broker MockCluster, demo config");
+        if let Some((series, events)) = self.alert_work {
+            println!(
+                "  alert stage       : alongside; by the end, {series} brand/kind series with closed windows, {events} alert events"
+            );
+        }
         println!(
             "  input             : {} canonical mentions (demo generator, seed {}), {} malformed; \
              expected {} scored outputs, {} unmatched, {} dead letters",
