@@ -92,9 +92,12 @@ Example:\n  brandpulse eval --data models/eval/sanity-multilingual.jsonl --score
     #[command(
         after_help = "Reports recall and detection delay per spike kind, size, duration and volume class, and false alarms\n\
 per brand-week on spike-free streams, next to a reference test that knows each spike's exact\n\
-minutes and true baseline. The last line printed is\n\
+minutes and true baseline; then alert drivers (is each spike's phrase among its alert's top 3?)\n\
+and emerging terms (rising terms reported, and false ones per brand-week on spike-free streams).\n\
+The last line printed is\n\
 `recall_3x10m=<x> false_alarms_per_brand_week=<y> median_delay=<z> reference_recall_3x10m=<r>\n\
-detectable_share=<s> recall_detectable_3x10m=<d>`. See docs/alerts.md.\n\n\
+detectable_share=<s> recall_detectable_3x10m=<d> driver_recall=<a> emerging_recall=<b>\n\
+emerging_false_per_brand_week=<c>`. It takes about 2 minutes with the defaults. See docs/alerts.md.\n\n\
 With --series FILE (or - for stdin): a CSV of `timestamp,count` rows for one brand, in time order at\n\
 a fixed interval (RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, `YYYY-MM-DD` or Unix seconds; a header line is\n\
 allowed; missing intervals count as 0). The volume detector runs over it with the [alert] settings\n\
