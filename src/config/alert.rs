@@ -83,7 +83,8 @@ pub struct TermsConfig {
     /// Count terms at all (drivers and emerging terms need it).
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Terms with a baseline kept per brand (the most frequent, by decayed count).
+    /// Terms with a baseline kept per brand (the most frequent, by decayed count). A
+    /// brand's checkpoint must fit one record of `output.max_message_bytes`.
     #[serde(default = "default_terms_per_brand")]
     pub per_brand: usize,
     /// Terms with a baseline kept over all brands held: with many brands each keeps
@@ -147,11 +148,23 @@ impl Default for TermsConfig {
 }
 
 impl TermsConfig {
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&self, max_message_bytes: usize) -> Result<(), ConfigError> {
         if !(16..=100_000).contains(&self.per_brand) {
             return Err(invalid(
                 "alert.terms.per_brand",
                 "must be between 16 and 100000",
+            ));
+        }
+        if crate::alert::terms::checkpoint_bound(self.per_brand) > max_message_bytes {
+            return Err(invalid(
+                "alert.terms.per_brand",
+                format!(
+                    "a brand's checkpoint (one Kafka record) could reach {} bytes with {} terms, \
+                     over output.max_message_bytes ({max_message_bytes}): lower per_brand or \
+                     raise output.max_message_bytes (and the topic's max.message.bytes)",
+                    crate::alert::terms::checkpoint_bound(self.per_brand),
+                    self.per_brand
+                ),
             ));
         }
         if self.max_total < self.per_brand || self.max_total > 50_000_000 {
@@ -232,7 +245,7 @@ impl Default for AlertConfig {
 }
 
 impl AlertConfig {
-    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+    pub(super) fn validate(&self, max_message_bytes: usize) -> Result<(), ConfigError> {
         if self.window < Duration::from_secs(1) || self.window > Duration::from_secs(3600) {
             return Err(invalid("alert.window", "must be between 1s and 1h"));
         }
@@ -293,7 +306,7 @@ impl AlertConfig {
         if self.examples > 20 {
             return Err(invalid("alert.examples", "must be at most 20"));
         }
-        self.terms.validate()?;
+        self.terms.validate(max_message_bytes)?;
         validate_topic_name("alert.alerts_topic", &self.alerts_topic)?;
         validate_topic_name("alert.checkpoint_topic", &self.checkpoint_topic)?;
         if self.alerts_topic == self.checkpoint_topic {
@@ -375,7 +388,7 @@ fn yes() -> bool {
 }
 
 fn default_terms_per_brand() -> usize {
-    2000
+    1200
 }
 
 fn default_terms_max_total() -> usize {

@@ -174,7 +174,7 @@ impl Config {
         self.output.validate()?;
         self.scoring.validate(&self.pipeline)?;
         self.matching.validate()?;
-        self.alert.validate()?;
+        self.alert.validate(self.output.max_message_bytes)?;
         memory::check(self)?;
         let limits = self.matching.limits();
         let mut ids = std::collections::HashSet::with_capacity(self.brands.len());

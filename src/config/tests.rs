@@ -68,10 +68,28 @@ fn bad_values_name_their_field() {
             "[alert]\nlong_span_windows = 500",
             "alert.long_span_windows",
         ),
+        // A brand's checkpoint is one record: 5,000 terms do not fit 1 MB...
+        ("[alert.terms]\nper_brand = 5000", "alert.terms.per_brand"),
+        ("[alert.terms]\nmax_total = 10", "alert.terms.max_total"),
+        (
+            "[alert.terms]\nemerging_span_windows = 2000",
+            "alert.terms.emerging_span_windows",
+        ),
     ];
     for (text, field) in cases {
         assert_eq!(field_of(text), field, "config: {text}");
     }
+}
+
+#[test]
+fn larger_term_tables_fit_when_records_may_be_larger() {
+    // ...but do with 4 MB records.
+    let c = Config::from_toml(
+        "[output]\nmax_message_bytes = 4000000\n[alert.terms]\nper_brand = 5000",
+        "t",
+    )
+    .unwrap();
+    assert_eq!(c.alert.terms.per_brand, 5000);
 }
 
 #[test]

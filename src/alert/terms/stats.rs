@@ -50,7 +50,10 @@ pub struct TermCount {
 pub struct WindowTerms {
     /// Counts by term.
     pub counts: HashMap<String, TermCount>,
-    /// `hash(author, term)` already counted in this window.
+    /// `hash(author, term)` already counted in this window. Not checkpointed (it would
+    /// double a busy window's checkpoint): after a restore in the middle of a window, an
+    /// author already counted there may count once more.
+    #[serde(skip)]
     seen: HashSet<u64>,
 }
 

@@ -230,3 +230,30 @@ fn the_memory_bounds_cover_the_types() {
     let long = "x".repeat(super::extract::MAX_TERM_BYTES + 1);
     assert!(terms_of(&format!("Acme {long} fine"), "en", &["acme"]) == ["fine"]);
 }
+
+#[test]
+fn checkpoint_bounds_cover_the_longest_entries() {
+    use super::stats::{TermCount, TermStat};
+    use super::{CHECKPOINT_TERM_BYTES, CHECKPOINT_WINDOW_TERM_BYTES};
+    let term = "x".repeat(super::extract::MAX_TERM_BYTES);
+    let stat = TermStat {
+        sum: -1.234_567_8e-30,
+        neg: -1.234_567_8e-30,
+        recent: -1.234_567_8e-30,
+        at: i64::MIN,
+        since: Some(i64::MIN),
+        quiet_until: Some(i64::MIN),
+    };
+    let entry = serde_json::to_string(&std::collections::HashMap::from([(term.clone(), stat)]))
+        .unwrap();
+    assert!(entry.len() <= CHECKPOINT_TERM_BYTES, "{} bytes", entry.len());
+    let count = TermCount {
+        n: u32::MAX,
+        neg: u32::MAX,
+        ex: vec!["i".repeat(64)],
+        neg_ex: vec!["i".repeat(64)],
+    };
+    let entry =
+        serde_json::to_string(&std::collections::HashMap::from([(term, count)])).unwrap();
+    assert!(entry.len() <= CHECKPOINT_WINDOW_TERM_BYTES, "{} bytes", entry.len());
+}
