@@ -49,8 +49,7 @@ pub const CHECKPOINT_BASE_BYTES: usize = 64 * 1024;
 /// Upper bound of a brand's checkpoint with `per_brand` terms.
 pub fn checkpoint_bound(per_brand: usize) -> usize {
     CHECKPOINT_BASE_BYTES
-        + per_brand
-            * (CHECKPOINT_TERM_BYTES + OPEN_WINDOWS as usize * CHECKPOINT_WINDOW_TERM_BYTES)
+        + per_brand * (CHECKPOINT_TERM_BYTES + OPEN_WINDOWS as usize * CHECKPOINT_WINDOW_TERM_BYTES)
 }
 
 /// Upper bound of the memory of term statistics with `max_total` terms in all.

@@ -244,16 +244,23 @@ fn checkpoint_bounds_cover_the_longest_entries() {
         since: Some(i64::MIN),
         quiet_until: Some(i64::MIN),
     };
-    let entry = serde_json::to_string(&std::collections::HashMap::from([(term.clone(), stat)]))
-        .unwrap();
-    assert!(entry.len() <= CHECKPOINT_TERM_BYTES, "{} bytes", entry.len());
+    let entry =
+        serde_json::to_string(&std::collections::HashMap::from([(term.clone(), stat)])).unwrap();
+    assert!(
+        entry.len() <= CHECKPOINT_TERM_BYTES,
+        "{} bytes",
+        entry.len()
+    );
     let count = TermCount {
         n: u32::MAX,
         neg: u32::MAX,
         ex: vec!["i".repeat(64)],
         neg_ex: vec!["i".repeat(64)],
     };
-    let entry =
-        serde_json::to_string(&std::collections::HashMap::from([(term, count)])).unwrap();
-    assert!(entry.len() <= CHECKPOINT_WINDOW_TERM_BYTES, "{} bytes", entry.len());
+    let entry = serde_json::to_string(&std::collections::HashMap::from([(term, count)])).unwrap();
+    assert!(
+        entry.len() <= CHECKPOINT_WINDOW_TERM_BYTES,
+        "{} bytes",
+        entry.len()
+    );
 }
