@@ -135,17 +135,19 @@ impl Shared {
     fn publish_emerging(&self, e: &EmergingTermEvent) {
         self.metrics.live.record_emerging(e);
         EmergingPublished(e).emit(&self.metrics);
-        match serde_json::to_vec(e) {
-            Ok(payload) => self.send(&self.alerts_topic, &e.brand, &payload),
-            Err(err) => tracing::error!(error = %err, "alert stage: encoding an event"),
-        }
+        self.send_json(&e.brand, e);
     }
 
     fn publish_event(&self, e: &AlertEvent) {
         self.metrics.live.record_alert(e);
         AlertPublished(e).emit(&self.metrics);
-        match serde_json::to_vec(e) {
-            Ok(payload) => self.send(&self.alerts_topic, &e.brand, &payload),
+        self.send_json(&e.brand, e);
+    }
+
+    /// An event on the alerts topic, keyed by brand.
+    fn send_json(&self, brand: &str, event: &impl serde::Serialize) {
+        match serde_json::to_vec(event) {
+            Ok(payload) => self.send(&self.alerts_topic, brand, &payload),
             Err(err) => tracing::error!(error = %err, "alert stage: encoding an event"),
         }
     }

@@ -126,6 +126,17 @@ fn label_index(label: SentimentLabel) -> usize {
     }
 }
 
+/// Appends `item`, keeping the newest `keep`.
+fn push_bounded<T: Clone>(list: &mut VecDeque<T>, item: &T, keep: usize) {
+    if keep == 0 {
+        return;
+    }
+    while list.len() >= keep {
+        list.pop_front();
+    }
+    list.push_back(item.clone());
+}
+
 fn truncate(text: &str, chars: usize) -> String {
     match text.char_indices().nth(chars) {
         None => text.to_string(),
@@ -231,26 +242,16 @@ impl LiveView {
     /// Records an alert event as published.
     pub fn record_alert(&self, event: &AlertEvent) {
         let mut inner = self.lock();
-        if inner.config.alerts == 0 {
-            return;
-        }
-        if inner.alerts.len() == inner.config.alerts {
-            inner.alerts.pop_front();
-        }
-        inner.alerts.push_back(event.clone());
+        let keep = inner.config.alerts;
+        push_bounded(&mut inner.alerts, event, keep);
     }
 
     /// Records an emerging-term event as published (kept like alerts, up to
     /// [`LiveConfig::alerts`]).
     pub fn record_emerging(&self, event: &EmergingTermEvent) {
         let mut inner = self.lock();
-        if inner.config.alerts == 0 {
-            return;
-        }
-        if inner.emerging.len() == inner.config.alerts {
-            inner.emerging.pop_front();
-        }
-        inner.emerging.push_back(event.clone());
+        let keep = inner.config.alerts;
+        push_bounded(&mut inner.emerging, event, keep);
     }
 
     /// The view as JSON, bucketed against the clock (see [`Self::snapshot_at`]).
