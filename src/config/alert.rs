@@ -155,14 +155,14 @@ impl TermsConfig {
                 "must be between 16 and 100000",
             ));
         }
-        if crate::alert::terms::checkpoint_bound(self.per_brand) > max_message_bytes {
+        if super::memory::checkpoint_bound(self.per_brand) > max_message_bytes {
             return Err(invalid(
                 "alert.terms.per_brand",
                 format!(
                     "a brand's checkpoint (one Kafka record) could reach {} bytes with {} terms, \
                      over output.max_message_bytes ({max_message_bytes}): lower per_brand or \
                      raise output.max_message_bytes (and the topic's max.message.bytes)",
-                    crate::alert::terms::checkpoint_bound(self.per_brand),
+                    super::memory::checkpoint_bound(self.per_brand),
                     self.per_brand
                 ),
             ));

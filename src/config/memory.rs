@@ -39,6 +39,40 @@ pub const BATCH_EXPANSION: u64 = 3;
 /// about 30 KB with the candidate drivers of the last span of windows; term tables are a
 /// part of their own).
 pub const ALERT_STAGE: u64 = 32 * MIB;
+// Term statistics of the alert stage (`alert::terms`): their tests check these bounds
+// against the types and their JSON.
+
+/// Upper bound of the memory one kept term takes: its key (at most
+/// `alert::terms::extract::MAX_TERM_BYTES`), its `TermStat`, and the hash map's slot.
+pub const TERM_BYTES: u64 = 160;
+/// Upper bound of one term of an open window: its key, its `TermCount` with one
+/// example id of each kind (ids of at most 64 bytes), the map slot, and its share of the
+/// author set (4 pairs of 8 bytes).
+pub const WINDOW_TERM_BYTES: u64 = 384;
+/// Open windows per brand the estimate allows for (the current one and one in lateness).
+pub const OPEN_WINDOWS: u64 = 2;
+
+/// Upper bound of one kept term in a brand's checkpoint (JSON: the term, its decayed counts,
+/// windows), and of one open-window term (the term, its counts, one example id of each kind
+/// of at most 64 bytes). A brand's checkpoint is one Kafka record, so `per_brand` is bounded
+/// by `output.max_message_bytes` through these.
+pub const CHECKPOINT_TERM_BYTES: usize = 192;
+/// See `CHECKPOINT_TERM_BYTES`.
+pub const CHECKPOINT_WINDOW_TERM_BYTES: usize = 240;
+/// A brand's checkpoint without its terms (detector state, examples, candidate drivers).
+pub const CHECKPOINT_BASE_BYTES: usize = 64 * 1024;
+
+/// Upper bound of a brand's checkpoint with `per_brand` terms.
+pub fn checkpoint_bound(per_brand: usize) -> usize {
+    CHECKPOINT_BASE_BYTES
+        + per_brand * (CHECKPOINT_TERM_BYTES + OPEN_WINDOWS as usize * CHECKPOINT_WINDOW_TERM_BYTES)
+}
+
+/// Upper bound of the memory of term statistics with `max_total` terms in all.
+pub fn memory_bound(max_total: usize) -> u64 {
+    max_total as u64 * (TERM_BYTES + OPEN_WINDOWS * WINDOW_TERM_BYTES)
+}
+
 /// Upper bound of the memory one entry of the score stage's sentiment cache takes: the key
 /// twice (map and queue), the cached value (sentiment, flags, the language code's heap
 /// string) and the hash map's slot overhead. `score::stage`'s tests check it.
@@ -196,13 +230,10 @@ impl Estimate {
                 parts.push(Part {
                     what: "alert term statistics",
                     field: "alert.terms.max_total",
-                    bytes: crate::alert::terms::memory_bound(t.max_total),
+                    bytes: memory_bound(t.max_total),
                     how: format!(
                         "{} terms x ({} B kept + {} open windows x {} B)",
-                        t.max_total,
-                        crate::alert::terms::TERM_BYTES,
-                        crate::alert::terms::OPEN_WINDOWS,
-                        crate::alert::terms::WINDOW_TERM_BYTES
+                        t.max_total, TERM_BYTES, OPEN_WINDOWS, WINDOW_TERM_BYTES
                     ),
                 });
             }
@@ -289,9 +320,7 @@ mod tests {
         let fast = Config::from_toml("[pipeline]\nlanguage_detection = \"fast\"", "t").unwrap();
         assert_eq!(
             Estimate::of(&fast).total() + LANGUAGE_DETECTOR,
-            Estimate::of(&c).total()
-                - ALERT_STAGE
-                - crate::alert::terms::memory_bound(c.alert.terms.max_total)
+            Estimate::of(&c).total() - ALERT_STAGE - memory_bound(c.alert.terms.max_total)
         );
         assert!(e.parts.iter().any(|p| p.what == "alert term statistics"));
     }

@@ -26,33 +26,7 @@ pub fn window_capacity(capacity: usize) -> usize {
     capacity
 }
 
-/// Upper bound of the memory one kept term takes: its key (at most
-/// [`extract::MAX_TERM_BYTES`]), its [`stats::TermStat`], and the hash map's slot.
-pub const TERM_BYTES: u64 = 160;
-/// Upper bound of one term of an open window: its key, its [`stats::TermCount`] with one
-/// example id of each kind (ids of at most 64 bytes), the map slot, and its share of the
-/// author set (4 pairs of 8 bytes).
-pub const WINDOW_TERM_BYTES: u64 = 384;
-/// Open windows per brand the estimate allows for (the current one and one in lateness).
-pub const OPEN_WINDOWS: u64 = 2;
-
-/// Upper bound of one kept term in a brand's checkpoint (JSON: the term, its decayed counts,
-/// windows), and of one open-window term (the term, its counts, one example id of each kind
-/// of at most 64 bytes). A brand's checkpoint is one Kafka record, so `per_brand` is bounded
-/// by `output.max_message_bytes` through these.
-pub const CHECKPOINT_TERM_BYTES: usize = 192;
-/// See [`CHECKPOINT_TERM_BYTES`].
-pub const CHECKPOINT_WINDOW_TERM_BYTES: usize = 240;
-/// A brand's checkpoint without its terms (detector state, examples, candidate drivers).
-pub const CHECKPOINT_BASE_BYTES: usize = 64 * 1024;
-
-/// Upper bound of a brand's checkpoint with `per_brand` terms.
-pub fn checkpoint_bound(per_brand: usize) -> usize {
-    CHECKPOINT_BASE_BYTES
-        + per_brand * (CHECKPOINT_TERM_BYTES + OPEN_WINDOWS as usize * CHECKPOINT_WINDOW_TERM_BYTES)
-}
-
-/// Upper bound of the memory of term statistics with `max_total` terms in all.
-pub fn memory_bound(max_total: usize) -> u64 {
-    max_total as u64 * (TERM_BYTES + OPEN_WINDOWS * WINDOW_TERM_BYTES)
-}
+pub use crate::config::memory::{
+    checkpoint_bound, memory_bound, CHECKPOINT_BASE_BYTES, CHECKPOINT_TERM_BYTES,
+    CHECKPOINT_WINDOW_TERM_BYTES, OPEN_WINDOWS, TERM_BYTES, WINDOW_TERM_BYTES,
+};
