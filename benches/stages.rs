@@ -12,6 +12,8 @@
 
 use std::hint::black_box;
 
+use brandpulse::alert::terms::extract::{Extractor, Scratch};
+use brandpulse::alert::terms::stats::WindowTerms;
 use brandpulse::config::Config;
 use brandpulse::demo::DEMO_CONFIG;
 use brandpulse::emit::{encode_scored, scored_records};
@@ -46,6 +48,9 @@ const LABELS: [usize; 3] = [88, 79, 89];
 /// Mentions whose language is detected: `accurate` (every decoded one: all are long
 /// enough) and `fast` (whatlang declines the rest).
 const DETECTED: (usize, usize) = (1984, 1751);
+/// Alert-stage term statistics over the scored (mention, brand) pairs: terms extracted, and
+/// distinct terms held in one window per brand.
+const TERMS: (usize, usize) = (9837, 1355);
 /// Scored records of the matched mentions, and their encoded bytes (with the default,
 /// `accurate`, language detection: records carry the language).
 const ENCODED: (usize, usize) = (1814, 981_726);
@@ -277,6 +282,56 @@ fn bench_emit(c: &mut Criterion, f: &Fixture, matched: &[MatchedMention]) {
     group.finish();
 }
 
+/// Counts the terms of every (mention, brand) pair into one window per brand, as the alert
+/// stage does: (terms extracted, distinct terms held over the brands).
+fn term_counts(pairs: &[(&str, &str, &[String], &str, &str)]) -> (usize, usize) {
+    let extractor = Extractor::new();
+    let mut scratch = Scratch::default();
+    let mut terms = Vec::new();
+    let mut windows: std::collections::BTreeMap<&str, WindowTerms> = Default::default();
+    let mut extracted = 0;
+    for &(brand, text, matched, lang, author) in pairs {
+        extractor.terms(black_box(text), lang, matched, &mut scratch, &mut terms);
+        extracted += terms.len();
+        windows
+            .entry(brand)
+            .or_default()
+            .add(&terms, author, author, false, 1200);
+    }
+    (extracted, windows.values().map(WindowTerms::len).sum())
+}
+
+fn bench_alert_terms(c: &mut Criterion, matched: &[MatchedMention]) {
+    let pairs: Vec<(&str, &str, &[String], &str, &str)> = matched
+        .iter()
+        .flat_map(|m| {
+            m.matches.iter().map(move |b| {
+                let mention = &m.mention;
+                let author = mention
+                    .author
+                    .as_ref()
+                    .and_then(|a| a.handle.as_deref())
+                    .unwrap_or(&mention.id);
+                (
+                    b.brand.as_str(),
+                    mention.text.as_str(),
+                    b.terms.as_slice(),
+                    mention.lang.as_deref().unwrap_or("und"),
+                    author,
+                )
+            })
+        })
+        .collect();
+    assert_eq!(pairs.len(), ENCODED.0);
+    assert_eq!(term_counts(&pairs), TERMS);
+    let mut group = c.benchmark_group("alert::terms");
+    group.throughput(Throughput::Elements(pairs.len() as u64));
+    group.bench_function("extract-and-count", |b| {
+        b.iter(|| assert_eq!(term_counts(&pairs), TERMS))
+    });
+    group.finish();
+}
+
 fn stages(c: &mut Criterion) {
     let f = fixture();
     let matcher = Matcher::new(&f.config.brands, &f.config.matching).expect("demo rules compile");
@@ -296,6 +351,7 @@ fn stages(c: &mut Criterion) {
     bench_score(c, &matched);
     bench_lang(c, &f);
     bench_emit(c, &f, &matched);
+    bench_alert_terms(c, &matched);
 }
 
 criterion_group!(benches, stages);
