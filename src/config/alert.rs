@@ -148,21 +148,24 @@ impl Default for TermsConfig {
 }
 
 impl TermsConfig {
-    fn validate(&self, max_message_bytes: usize) -> Result<(), ConfigError> {
+    /// `max_message_bytes`: the record size limit a brand's checkpoint must fit, when the
+    /// alert stage runs.
+    fn validate(&self, max_message_bytes: Option<usize>) -> Result<(), ConfigError> {
         if !(16..=100_000).contains(&self.per_brand) {
             return Err(invalid(
                 "alert.terms.per_brand",
                 "must be between 16 and 100000",
             ));
         }
-        if super::memory::checkpoint_bound(self.per_brand) > max_message_bytes {
+        let bound = super::memory::checkpoint_bound(self.per_brand);
+        if let Some(max_message_bytes) = max_message_bytes.filter(|&m| self.enabled && bound > m) {
             return Err(invalid(
                 "alert.terms.per_brand",
                 format!(
-                    "a brand's checkpoint (one Kafka record) could reach {} bytes with {} terms, \
-                     over output.max_message_bytes ({max_message_bytes}): lower per_brand or \
-                     raise output.max_message_bytes (and the topic's max.message.bytes)",
-                    super::memory::checkpoint_bound(self.per_brand),
+                    "a brand's checkpoint (one Kafka record) could reach {bound} bytes with {} \
+                     terms, over output.max_message_bytes ({max_message_bytes}): lower \
+                     per_brand, raise output.max_message_bytes (and the topic's \
+                     max.message.bytes), or set alert.terms.enabled = false",
                     self.per_brand
                 ),
             ));
@@ -306,7 +309,9 @@ impl AlertConfig {
         if self.examples > 20 {
             return Err(invalid("alert.examples", "must be at most 20"));
         }
-        self.terms.validate(max_message_bytes)?;
+        // Only a running alert stage writes checkpoints.
+        self.terms
+            .validate(self.enabled.then_some(max_message_bytes))?;
         validate_topic_name("alert.alerts_topic", &self.alerts_topic)?;
         validate_topic_name("alert.checkpoint_topic", &self.checkpoint_topic)?;
         if self.alerts_topic == self.checkpoint_topic {

@@ -69,7 +69,10 @@ fn bad_values_name_their_field() {
             "alert.long_span_windows",
         ),
         // A brand's checkpoint is one record: 5,000 terms do not fit 1 MB...
-        ("[alert.terms]\nper_brand = 5000", "alert.terms.per_brand"),
+        (
+            "[alert]\nenabled = true\n[alert.terms]\nper_brand = 5000",
+            "alert.terms.per_brand",
+        ),
         ("[alert.terms]\nmax_total = 10", "alert.terms.max_total"),
         (
             "[alert.terms]\nemerging_span_windows = 2000",
@@ -85,11 +88,28 @@ fn bad_values_name_their_field() {
 fn larger_term_tables_fit_when_records_may_be_larger() {
     // ...but do with 4 MB records.
     let c = Config::from_toml(
-        "[output]\nmax_message_bytes = 4000000\n[alert.terms]\nper_brand = 5000",
+        "[output]\nmax_message_bytes = 4000000\n[alert]\nenabled = true\n[alert.terms]\nper_brand = 5000",
         "t",
     )
     .unwrap();
     assert_eq!(c.alert.terms.per_brand, 5000);
+    // Without the alert stage nothing is checkpointed: small records are fine.
+    let c = Config::from_toml("[output]\nmax_message_bytes = 8192", "t").unwrap();
+    assert!(!c.alert.enabled);
+    let err = Config::from_toml(
+        "[output]\nmax_message_bytes = 8192\n[alert]\nenabled = true",
+        "t",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("alert.terms.enabled = false"),
+        "{err}"
+    );
+    Config::from_toml(
+        "[output]\nmax_message_bytes = 8192\n[alert]\nenabled = true\n[alert.terms]\nenabled = false",
+        "t",
+    )
+    .unwrap();
 }
 
 #[test]
