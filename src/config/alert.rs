@@ -89,7 +89,7 @@ pub struct TermsConfig {
     pub per_brand: usize,
     /// Terms with a baseline kept over all brands held: with many brands each keeps
     /// `max(32, max_total / brands)` when that is below `per_brand`. Memory: at most
-    /// 800 bytes per term (`pipeline.memory_limit_mib` counts it).
+    /// 928 bytes per term (`pipeline.memory_limit_mib` counts it).
     #[serde(default = "default_terms_max_total")]
     pub max_total: usize,
     /// Time constant of a term's baseline share, in windows (default one day of 1-minute
