@@ -217,6 +217,15 @@ impl AlertCore {
             self.closed_at = None;
         }
         let keep = self.examples;
+        let window_cap = window_capacity(self.term_capacity());
+        let Some(cp) = self.brands.get_mut(&rec.brand) else {
+            return Ok(());
+        };
+        cp.partition = partition;
+        if cp.detector.last_window.is_some_and(|last| w <= last) {
+            return Err(Skip::Late);
+        }
+        // Terms only for records that are counted.
         let mut terms = std::mem::take(&mut self.term_buf);
         if self.terms.enabled {
             self.extractor.terms(
@@ -226,15 +235,6 @@ impl AlertCore {
                 &mut self.scratch,
                 &mut terms,
             );
-        }
-        let window_cap = window_capacity(self.term_capacity());
-        let Some(cp) = self.brands.get_mut(&rec.brand) else {
-            return Ok(());
-        };
-        cp.partition = partition;
-        if cp.detector.last_window.is_some_and(|last| w <= last) {
-            self.term_buf = terms;
-            return Err(Skip::Late);
         }
         let acc = cp.open.entry(w).or_default();
         acc.count += 1;
