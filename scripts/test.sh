@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
+# A full run gains little from incremental compilation, whose caches add gigabytes to
+# target/ (a fresh CI machine ran out of disk); a developer's own setting is kept.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "toolchain"
 bash scripts/check-toolchain.sh
 

@@ -31,8 +31,8 @@ slower (short tweets, batch 8: 141 vs 164 sentences/s; 128 tokens: 27 vs 31) and
 quantised from it (QAttention) ~3% slower than the unfused graph, which onnxruntime itself
 fuses at load time (BiasGelu, FusedMatMul). Accuracy is the same either way.
 
-The int8 model is made with onnxruntime.quantization.quantize_dynamic (QInt8 weights, per
-output channel, every MatMul with constant weights but the outlier branch; activations are
+The int8 model is made with onnxruntime.quantization.quantize_dynamic (QInt8 weights on CPUs
+with VNNI, QUInt8 elsewhere: see vnni_cpu and --int8-weights; per output channel, every MatMul with constant weights but the outlier branch; activations are
 quantised per batch tensor at run time, so int8 results depend slightly on the rest of the
 batch) after two exact rewrites
 of the fp32 graph (prepare_int8; fp32 outputs unchanged, cosine >= 0.9999999): SmoothQuant
@@ -446,6 +446,22 @@ def parity_feeds() -> dict:
     return {"input_ids": ids, "attention_mask": mask}
 
 
+def vnni_cpu() -> bool:
+    """True where onnxruntime's u8 x s8 kernels cannot saturate: x86-64 with AVX512-VNNI or
+    AVX-VNNI, and any non-x86 CPU. Without VNNI, MLAS multiplies u8 activations by s8 weights
+    with VPMADDUBSW, whose int16 pair sums saturate (255*127*2 > 32767): onnxruntime's
+    quantization guide names the symptom and the U8U8 format as the fix."""
+    import platform
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return True
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
 
@@ -468,6 +484,10 @@ def main() -> None:
                     help="SmoothQuant migration strength for the LayerNorm-fed MatMuls")
     ap.add_argument("--delta", help="fine-tuning delta (models/tuned/e5-sentiment.npz) added to the weights "
                     "before anything is built; the int8 rewrites are calibrated on the merged graph")
+    ap.add_argument("--int8-weights", choices=["auto", "s8", "u8"], default="auto",
+                    help="int8 weight format: s8 (signed, per channel; the u8 x s8 kernels), u8 "
+                         "(unsigned with zero points; u8 x u8 kernels, exact on every x86 CPU), or auto: "
+                         "s8 where the CPU has VNNI, u8 elsewhere (see vnni_cpu)")
     ap.add_argument("--int8-ffn2-outliers", type=int, default=16,
                     help="input channels of each FFN2 MatMul kept in fp32 (0: none)")
     a = ap.parse_args()
@@ -557,7 +577,11 @@ def main() -> None:
                     if n.op_type == "MatMul" and (any(k in n.name for k in keep)
                                                   or n.name.endswith("_outlier_matmul"))]
         report["int8_fp32_nodes"] = excluded
-        quantize_dynamic(prep_path, q_path, weight_type=QuantType.QInt8, per_channel=True,
+        weights = a.int8_weights if a.int8_weights != "auto" else ("s8" if vnni_cpu() else "u8")
+        report["int8_weights"] = weights
+        print(f"build_e5: int8 weights {weights} (--int8-weights {a.int8_weights})", flush=True)
+        quantize_dynamic(prep_path, q_path, weight_type=QuantType.QInt8 if weights == "s8" else QuantType.QUInt8,
+                         per_channel=True,
                          nodes_to_exclude=excluded,
                          op_types_to_quantize=["MatMul", "Attention"] if a.fuse else ["MatMul"],
                          extra_options={"MatMulConstBOnly": True,
