@@ -138,6 +138,7 @@ fn brands(n: usize) -> (Vec<BrandConfig>, Vec<SynthBrand>) {
         configs.push(BrandConfig {
             id: format!("brand-{i:05}"),
             name: None,
+            exclude_spam: None,
             exclude: vec![format!("{name} plumbing")],
             topics: topics
                 .into_iter()

@@ -25,6 +25,7 @@ use brandpulse::record::{BrandScore, InputFormat};
 use brandpulse::score::lexicon::LexiconScorer;
 use brandpulse::score::stage::{resolve_lang, ScoreStage};
 use brandpulse::score::{ScoreInput, Scorer};
+use brandpulse::screen::Screener;
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -42,18 +43,18 @@ const SCORE_BATCH: usize = 256;
 /// Canonical payloads of the corpus that decode.
 const DECODED: usize = 1984;
 /// (mentions matching at least one brand, brand matches in all).
-const MATCHED: (usize, usize) = (1694, 1814);
+const MATCHED: (usize, usize) = (1701, 1818);
 /// Lexicon labels of the first scorer batch: (negative, neutral, positive).
-const LABELS: [usize; 3] = [88, 79, 89];
+const LABELS: [usize; 3] = [90, 77, 89];
 /// Mentions whose language is detected: `accurate` (every decoded one: all are long
 /// enough) and `fast` (whatlang declines the rest).
-const DETECTED: (usize, usize) = (1984, 1751);
+const DETECTED: (usize, usize) = (1984, 1770);
 /// Alert-stage term statistics over the scored (mention, brand) pairs: terms extracted, and
 /// distinct terms held in one window per brand.
-const TERMS: (usize, usize) = (9837, 1355);
+const TERMS: (usize, usize) = (11_636, 1364);
 /// Scored records of the matched mentions, and their encoded bytes (with the default,
 /// `accurate`, language detection: records carry the language).
-const ENCODED: (usize, usize) = (1814, 981_726);
+const ENCODED: (usize, usize) = (1818, 1_036_273);
 
 const TWEETS: [&str; 6] = [
     include_str!("../tests/data/twitter/classic.json"),
@@ -332,6 +333,37 @@ fn bench_alert_terms(c: &mut Criterion, matched: &[MatchedMention]) {
     group.finish();
 }
 
+/// What the screen stage makes of the corpus's matched mentions (the demo's `[screen]`):
+/// mentions with an automation reason or a spam flag, and (mention, brand) pairs excluded.
+const SCREENED: (usize, usize) = (117, 3);
+
+fn screen_counts(matched: &[MatchedMention], config: &Config) -> (usize, usize) {
+    let mut screener = Screener::new(&config.screen, &config.brands);
+    let (mut flagged, mut excluded) = (0, 0);
+    for m in matched {
+        let mut m = m.clone();
+        screener.screen(&mut m);
+        let s = &m.screening;
+        if s.automation.as_ref().is_some_and(|a| !a.reasons.is_empty()) || !s.spam.is_empty() {
+            flagged += 1;
+        }
+        excluded += s.brands.iter().filter(|b| b.excluded.is_some()).count();
+    }
+    (flagged, excluded)
+}
+
+/// The screen stage's core per matched mention: sketch, campaign lookup, account signals,
+/// spam rules and impact, from a fresh screener (each iteration also clones the mentions).
+fn bench_screen(c: &mut Criterion, f: &Fixture, matched: &[MatchedMention]) {
+    assert_eq!(screen_counts(matched, &f.config), SCREENED);
+    let mut group = c.benchmark_group("screen");
+    group.throughput(Throughput::Elements(matched.len() as u64));
+    group.bench_function("screen", |b| {
+        b.iter(|| assert_eq!(screen_counts(matched, &f.config), SCREENED))
+    });
+    group.finish();
+}
+
 fn stages(c: &mut Criterion) {
     let f = fixture();
     let matcher = Matcher::new(&f.config.brands, &f.config.matching).expect("demo rules compile");
@@ -340,10 +372,7 @@ fn stages(c: &mut Criterion) {
         .iter()
         .filter_map(|m| {
             let matches = matcher.matches(m);
-            (!matches.is_empty()).then(|| MatchedMention {
-                mention: m.clone(),
-                matches,
-            })
+            (!matches.is_empty()).then(|| MatchedMention::new(m.clone(), matches))
         })
         .collect();
     bench_ingest(c, &f);
@@ -352,6 +381,7 @@ fn stages(c: &mut Criterion) {
     bench_lang(c, &f);
     bench_emit(c, &f, &matched);
     bench_alert_terms(c, &matched);
+    bench_screen(c, &f, &matched);
 }
 
 criterion_group!(benches, stages);

@@ -57,7 +57,7 @@ fn scored_inputs(config: &Config) -> Vec<ScoredInput> {
         .filter_map(|s| decoder.decode(Some(&s.payload)).ok())
         .filter_map(|mention| {
             let matches = matcher.matches(&mention);
-            (!matches.is_empty()).then_some(MatchedMention { mention, matches })
+            (!matches.is_empty()).then_some(MatchedMention::new(mention, matches))
         })
         .collect();
     let mut stage = ScoreStage::new(Box::new(LexiconScorer::new().expect("lexicon")), 0);

@@ -60,7 +60,9 @@
 //! Around them: [`pipeline`] (wiring and drain), [`service`] (the endpoints, the pipeline
 //! and the alert stage started and stopped together, for `run` and `demo`), [`offline`] (`process` and `score` over
 //! stdin/stdout with the same stage cores), [`eval`] (accuracy and macro-F1 of a scorer,
-//! `brandpulse eval`), [`demo`] (an in-process broker and a sample stream).
+//! `brandpulse eval`), [`campaign_eval`] (the screen stage and the volume detector replayed on
+//! seeded streams with injected campaigns, `brandpulse campaign-eval`), [`demo`] (an
+//! in-process broker and a sample stream).
 //! `tests/module_graph.rs` fails on any import cycle between modules, at every level.
 //!
 //! The binary is not part of this library: `src/main.rs` parses the arguments and maps errors
@@ -78,6 +80,7 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod campaign_eval;
 pub mod config;
 pub mod demo;
 pub mod emit;
@@ -94,6 +97,7 @@ pub mod record;
 pub mod rules;
 pub mod schemas;
 pub mod score;
+pub mod screen;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;

@@ -66,9 +66,35 @@ pub struct Author {
     /// Handle without the leading `@`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
-    /// Follower count, the mention's potential reach.
-    #[serde(default)]
-    pub followers: u64,
+    /// Follower count, the mention's potential reach. A negative count is treated as
+    /// unknown (and counted by the screen stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers: Option<i64>,
+    /// Accounts the author follows (Twitter's `friends_count`). Negative: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<i64>,
+    /// Posts the account has made in all (Twitter's `statuses_count`). Negative: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posts: Option<i64>,
+    /// When the account was created (RFC 3339). A date after the mention's own is treated as
+    /// unknown (and counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Whether the account keeps the platform's default profile (theme, background).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_profile: Option<bool>,
+    /// Whether the account keeps the platform's default profile picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_profile_image: Option<bool>,
+    /// Whether the platform has verified the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// Fields the decoder could not read as a value and dropped (`author.created_at` in a
+    /// form it does not know): treated as unknown, counted by the screen stage. Not part of
+    /// the format.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub dropped: Vec<&'static str>,
 }
 
 /// Engagement counters.
@@ -132,9 +158,13 @@ impl Mention {
         }
     }
 
-    /// Author follower count, 0 when unknown.
+    /// Author follower count, 0 when unknown (or negative).
     pub fn reach(&self) -> u64 {
-        self.author.as_ref().map_or(0, |a| a.followers)
+        self.author
+            .as_ref()
+            .and_then(|a| a.followers)
+            .and_then(|f| u64::try_from(f).ok())
+            .unwrap_or(0)
     }
 }
 
@@ -157,6 +187,102 @@ pub struct MatchedMention {
     pub mention: Mention,
     /// The matches, one per brand, sorted by brand id.
     pub matches: Vec<BrandMatch>,
+    /// What the screen stage found (default until it has run, or when it is off).
+    pub screening: Screening,
+}
+
+impl MatchedMention {
+    /// A matched mention not screened yet.
+    pub fn new(mention: Mention, matches: Vec<BrandMatch>) -> Self {
+        Self {
+            mention,
+            matches,
+            screening: Screening::default(),
+        }
+    }
+}
+
+/// What the screen stage found about a matched mention (`docs/screening.md`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Screening {
+    /// Impact, 0..=100, from the author's reach and the mention's engagement.
+    pub impact: u32,
+    /// How automated the author looks, when any profile field is known.
+    pub automation: Option<Automation>,
+    /// Why the mention looks like spam; empty when it does not.
+    pub spam: Vec<String>,
+    /// Per matched brand, in the order of [`MatchedMention::matches`]; empty when the stage
+    /// did not run.
+    pub brands: Vec<BrandScreening>,
+}
+
+/// What the screen stage found for one brand of a mention.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BrandScreening {
+    /// The copy-paste campaign the mention belongs to, for this brand.
+    pub campaign: Option<CampaignRef>,
+    /// Why it is left out of the brand's metrics and alerts.
+    pub excluded: Option<Exclusion>,
+}
+
+/// An author's automation score and what made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Automation {
+    /// 0 (looks like a person) .. 1 (looks automated): the sum of the reasons' weights,
+    /// capped at 1, halved for verified accounts.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub score: f32,
+    /// The signals that added to it, e.g. `account_age_days<7`, `default_profile_image`.
+    pub reasons: Vec<String>,
+}
+
+/// A mention's copy-paste campaign (near-duplicate texts from many authors, for one brand).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CampaignRef {
+    /// Campaign id, stable for the campaign's life on one instance.
+    pub id: String,
+    /// Distinct authors seen in it so far.
+    pub authors: u32,
+    /// Share of those authors whose automation score reaches `screen.automated_at`.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub automated_share: f32,
+    /// When its first text was posted.
+    pub first_seen: DateTime<Utc>,
+    /// Id of its first mention.
+    pub first_mention_id: String,
+    /// True on the mention that made the cluster a campaign (the `campaign` event).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declared: bool,
+    /// The first mention's text (at most 280 characters); only when `declared`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_text: Option<String>,
+}
+
+/// Why a scored mention is left out of its brand's metrics and alerts (it is still on the
+/// scored topic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Exclusion {
+    /// A campaign's copy after the campaign was recognised: a campaign counts once.
+    Campaign,
+    /// Flagged as spam, and the brand leaves spam out.
+    Spam,
+    /// The same author's same text again within the campaign window: counted once.
+    Repeat,
+}
+
+impl Exclusion {
+    /// Every reason, in label order.
+    pub const ALL: [Exclusion; 3] = [Exclusion::Campaign, Exclusion::Spam, Exclusion::Repeat];
+
+    /// As in JSON and the `reason` metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exclusion::Campaign => "campaign",
+            Exclusion::Spam => "spam",
+            Exclusion::Repeat => "repeat",
+        }
+    }
 }
 
 /// Sentiment class.
@@ -255,6 +381,24 @@ pub struct ScoredMention {
     pub processed_at: DateTime<Utc>,
     /// Author follower count (0 when unknown).
     pub reach: u64,
+    /// Impact, 0..=100: `round(60 * min(1, log10(1 + followers) / 7) + 40 * min(1,
+    /// log10(1 + likes + 2 * shares + replies) / 5))` (`docs/screening.md`).
+    #[serde(default)]
+    #[schemars(range(max = 100))]
+    pub impact: u32,
+    /// How automated the author looks; absent when no profile field is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automation: Option<Automation>,
+    /// Why the mention looks like spam (`link_spam`, `promotion`, `hashtag_stuffing`,
+    /// `repeated_promotion`); absent when it does not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spam: Vec<String>,
+    /// The copy-paste campaign it belongs to, for this brand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignRef>,
+    /// Why it is left out of the brand's metrics and alerts; absent when it is counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Exclusion>,
     /// Author handle, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_handle: Option<String>,

@@ -170,6 +170,7 @@ pub fn process(
     err: &mut impl Write,
     decoder: &Decoder,
     matcher: &Matcher,
+    mut screener: Option<&mut crate::screen::Screener>,
     stage: &mut ScoreStage,
 ) -> Result<Summary, OfflineError> {
     let mut summary = Summary::default();
@@ -189,7 +190,11 @@ pub fn process(
                 let matches = matcher.matches_with(&mention, &mut scratch);
                 if !matches.is_empty() {
                     summary.matched += 1;
-                    batch.push(MatchedMention { mention, matches });
+                    let mut matched = MatchedMention::new(mention, matches);
+                    if let Some(screener) = screener.as_deref_mut() {
+                        screener.screen(&mut matched);
+                    }
+                    batch.push(matched);
                 }
             }
             Ok(Decoded::Notice(_)) => summary.notices += 1,

@@ -2,8 +2,10 @@
 //! that flow between them are in [`crate::record`]; each stage's shell is in its own folder.
 //!
 //! ```text
-//! ingest task --Vec<Ingested>--> match task --Vec<Matched>--> score thread --Vec<Outbound>--> emit task
+//! ingest task --Vec<Ingested>--> match task --Vec<Matched>--> screen task --Vec<Matched>-->
+//!     score thread --Vec<Outbound>--> emit task
 //! ```
+//! (The screen task is left out when `screen.enabled` is false.)
 //! Every channel holds at most `pipeline.channel_capacity` batches: when the producer side of
 //! Kafka is slow, the emitter stops taking batches, the channels fill, and the consumer stops
 //! reading. On shutdown the ingest task stops reading and drops its sender; each stage
@@ -65,6 +67,8 @@ pub enum Stage {
     Ingest,
     /// Matching brands.
     Match,
+    /// Screening for campaigns, spam and automation.
+    Screen,
     /// Scoring sentiment.
     Score,
     /// Producing outputs and storing offsets.
@@ -76,6 +80,7 @@ impl std::fmt::Display for Stage {
         f.write_str(match self {
             Stage::Ingest => "ingest",
             Stage::Match => "match",
+            Stage::Screen => "screen",
             Stage::Score => "score",
             Stage::Emit => "emit",
         })
@@ -169,6 +174,20 @@ pub async fn run_reloadable(
         match_tx,
         metrics.clone(),
     ));
+    // Matched batches go through the screen stage when it is on.
+    let (match_rx, screen_task) = if config.screen.enabled {
+        let (screen_tx, screen_rx) = mpsc::channel(cap);
+        let screener = crate::screen::Screener::new(&config.screen, &config.brands);
+        let task = tokio::spawn(crate::screen::stage::run(
+            screener,
+            match_rx,
+            screen_tx,
+            metrics.clone(),
+        ));
+        (screen_rx, Some(task))
+    } else {
+        (match_rx, None)
+    };
     let mut score_stage = ScoreStage::new(scorer, config.scoring.cache_entries);
     if config.scoring.fallback_backlog > 0
         && config.scoring.scorer != crate::config::ScorerKind::Lexicon
@@ -201,15 +220,20 @@ pub async fn run_reloadable(
     // Normal operation: wait for shutdown (or for a stage to end on its own, which is a failure).
     // On a drain timeout these tasks are cancelled, so that they drop their handles on the
     // consumer and it is closed (leaving the group) instead of lingering until exit.
-    let aborts = [
+    let mut aborts = vec![
         emit_task.abort_handle(),
         ingest.abort_handle(),
         matcher_task.abort_handle(),
     ];
+    aborts.extend(screen_task.as_ref().map(|t| t.abort_handle()));
     let stages = async {
         let emitted = emit_task.await;
         let ingested = ingest.await;
         let matched = matcher_task.await;
+        let screened = match screen_task {
+            Some(task) => task.await,
+            None => Ok(()),
+        };
         let scored = tokio::task::spawn_blocking(move || score_thread.join())
             .await
             .map_err(|_| PipelineError::Panicked(Stage::Score))?
@@ -218,6 +242,7 @@ pub async fn run_reloadable(
         emitted.map_err(|_| PipelineError::Panicked(Stage::Emit))??;
         ingested.map_err(|_| PipelineError::Panicked(Stage::Ingest))?;
         matched.map_err(|_| PipelineError::Panicked(Stage::Match))?;
+        screened.map_err(|_| PipelineError::Panicked(Stage::Screen))?;
         Ok::<(), PipelineError>(())
     };
     tokio::pin!(stages);

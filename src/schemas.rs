@@ -49,6 +49,10 @@ pub fn all() -> Vec<SchemaFile> {
             "emerging-term.schema.json",
             "alerts topic: a term rising for a brand (`kind` = `emerging_term`)",
         ),
+        schema::<crate::record::alert::CampaignEvent>(
+            "campaign.schema.json",
+            "alerts topic: a copy-paste campaign recognised for a brand (`kind` = `campaign`)",
+        ),
         schema::<crate::telemetry::live::Snapshot>(
             "live.schema.json",
             "`GET /api/live`: the live page's data",

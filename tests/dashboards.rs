@@ -467,6 +467,8 @@ impl Drop for KillOnDrop {
 }
 
 /// A canonical mention of `brand` created now (the alert stage windows by event time).
+/// Its text has 7 words, under `screen.campaign.min_words` (8): the screen stage does not
+/// compare it, so 17 authors repeating it are not a copy-paste campaign (docs/screening.md).
 fn mention_now(brand: &str, i: usize) -> String {
     serde_json::json!({
         "id": format!("{brand}-{i}"),

@@ -202,6 +202,7 @@ fn brands() -> impl Strategy<Value = Vec<BrandConfig>> {
             .map(|(i, (topics, exclude))| BrandConfig {
                 id: format!("b{i}"),
                 name: None,
+                exclude_spam: None,
                 exclude,
                 topics: topics
                     .into_iter()

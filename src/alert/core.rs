@@ -12,8 +12,10 @@ use super::terms::extract::{Extractor, Scratch};
 use super::terms::stats::{BrandTerms, Candidate, Emerged, TermParams, WindowTerms};
 use super::terms::{capacity, drivers::drivers, window_capacity};
 use crate::config::{AlertConfig, TermsConfig};
+use crate::mention::CampaignRef;
 use crate::record::alert::{
-    AlertEvent, AlertState, EmergingKind, EmergingTermEvent, Example, InfoSeverity, Kind, Severity,
+    AlertEvent, AlertState, CampaignEvent, CampaignKind, EmergingKind, EmergingTermEvent, Example,
+    InfoSeverity, Kind, Severity,
 };
 
 /// What the alert stage reads of a scored mention.
@@ -42,6 +44,15 @@ pub struct ScoredInput {
     /// Author handle (each author counts once per term and window).
     #[serde(default)]
     pub author_handle: Option<String>,
+    /// Impact (examples are the highest-impact mentions).
+    #[serde(default)]
+    pub impact: u32,
+    /// Why the screen stage left it out of the brand's numbers: not counted here either.
+    #[serde(default)]
+    pub excluded: Option<String>,
+    /// Its copy-paste campaign; `declared` on the mention that made it one.
+    #[serde(default)]
+    pub campaign: Option<CampaignRef>,
 }
 
 /// The sentiment part of a scored mention.
@@ -80,9 +91,10 @@ fn push_top(top: &mut Vec<Example>, e: &Example, keep: usize) {
     if keep == 0 || top.iter().any(|x| x.mention_id == e.mention_id) {
         return;
     }
-    if top.len() < keep || top.last().is_some_and(|l| e.reach > l.reach) {
+    let rank = |x: &Example| (x.impact, x.reach);
+    if top.len() < keep || top.last().is_some_and(|l| rank(e) > rank(l)) {
         top.push(e.clone());
-        top.sort_by(|a, b| b.reach.cmp(&a.reach).then(a.mention_id.cmp(&b.mention_id)));
+        top.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.mention_id.cmp(&b.mention_id)));
         top.truncate(keep);
     }
 }
@@ -118,6 +130,8 @@ pub struct Closed {
     pub windows: u64,
     /// Emerging-term events, in order.
     pub emerging: Vec<EmergingTermEvent>,
+    /// Campaign events (recognised by the screen stage), in order.
+    pub campaigns: Vec<CampaignEvent>,
 }
 
 /// Why a record was not counted.
@@ -125,6 +139,8 @@ pub struct Closed {
 pub enum Skip {
     /// Its window had already closed.
     Late,
+    /// The screen stage left it out of the brand's numbers (campaign copy, repeat, spam).
+    Excluded,
 }
 
 /// The alert stage's state for the brands of the partitions it owns.
@@ -149,6 +165,29 @@ pub struct AlertCore {
     extractor: Extractor,
     scratch: Scratch,
     term_buf: Vec<String>,
+    /// Campaign events waiting for the next [`close`](Self::close).
+    campaigns: Vec<CampaignEvent>,
+}
+
+/// The campaign event of the record that made its cluster a campaign.
+fn campaign_event(rec: &ScoredInput, c: &CampaignRef) -> CampaignEvent {
+    CampaignEvent {
+        schema_version: 1,
+        kind: CampaignKind::Campaign,
+        id: c.id.clone(),
+        brand: rec.brand.clone(),
+        severity: InfoSeverity::Info,
+        first_seen: c.first_seen,
+        detected_at: rec.created_at,
+        authors: c.authors,
+        automated_share: c.automated_share,
+        first_mention_id: c.first_mention_id.clone(),
+        first_text: c
+            .first_text
+            .clone()
+            .unwrap_or_else(|| rec.text.chars().take(160).collect()),
+        detected_mention_id: rec.mention_id.clone(),
+    }
 }
 
 impl AlertCore {
@@ -169,6 +208,7 @@ impl AlertCore {
             extractor: Extractor::new(),
             scratch: Scratch::default(),
             term_buf: Vec::new(),
+            campaigns: Vec::new(),
         }
     }
 
@@ -202,6 +242,14 @@ impl AlertCore {
     /// [`Skip::Late`] when its window has already been closed for this brand.
     pub fn add(&mut self, partition: i32, rec: &ScoredInput, now_ms: i64) -> Result<(), Skip> {
         let ms = rec.created_at.timestamp_millis().min(now_ms + 60_000);
+        if let Some(c) = rec.campaign.as_ref().filter(|c| c.declared) {
+            self.campaigns.push(campaign_event(rec, c));
+        }
+        if rec.excluded.is_some() {
+            // Not counted, but it is event time all the same.
+            self.max_event_ms = Some(self.max_event_ms.map_or(ms, |m| m.max(ms)));
+            return Err(Skip::Excluded);
+        }
         let w = self.window_of(ms);
         if !self.brands.contains_key(&rec.brand) {
             let cp = Checkpoint {
@@ -249,6 +297,7 @@ impl AlertCore {
             mention_id: rec.mention_id.clone(),
             text: rec.text.chars().take(280).collect(),
             reach: rec.reach,
+            impact: rec.impact,
         };
         push_top(&mut acc.top, &example, keep);
         if negative {
@@ -275,7 +324,10 @@ impl AlertCore {
 
     /// Closes every window that ended before the watermark, for every brand held.
     pub fn close(&mut self) -> Closed {
-        let mut out = Closed::default();
+        let mut out = Closed {
+            campaigns: std::mem::take(&mut self.campaigns),
+            ..Closed::default()
+        };
         let Some(wm) = self.watermark_ms() else {
             return out;
         };
@@ -596,7 +648,56 @@ mod tests {
             lang: "en".into(),
             terms: vec![brand.to_string()],
             author_handle: None,
+            impact: 0,
+            excluded: None,
+            campaign: None,
         }
+    }
+
+    #[test]
+    fn excluded_records_are_not_counted_and_a_declared_campaign_is_an_event() {
+        let mut core = AlertCore::new(&config());
+        let mut counted = rec("acme", 1, 0, true);
+        counted.impact = 10;
+        let mut excluded = rec("acme", 2, 0, true);
+        excluded.excluded = Some("campaign".into());
+        excluded.campaign = Some(CampaignRef {
+            id: "acme-c1".into(),
+            authors: 10,
+            automated_share: 0.5,
+            first_seen: counted.created_at,
+            first_mention_id: "m0".into(),
+            declared: true,
+            first_text: Some("copy".into()),
+        });
+        let mut later = excluded.clone();
+        later.mention_id = "m3".into();
+        if let Some(c) = later.campaign.as_mut() {
+            c.declared = false;
+        }
+        let mut high = rec("acme", 4, 0, false);
+        high.impact = 90;
+        assert_eq!(core.add(0, &counted, i64::MAX / 2), Ok(()));
+        assert_eq!(core.add(0, &excluded, i64::MAX / 2), Err(Skip::Excluded));
+        assert_eq!(core.add(0, &later, i64::MAX / 2), Err(Skip::Excluded));
+        assert_eq!(core.add(0, &high, i64::MAX / 2), Ok(()));
+        let acc = &core.brands["acme"].open.values().next().unwrap();
+        assert_eq!((acc.count, acc.negatives), (2, 1));
+        // Examples: highest impact first (then reach).
+        assert_eq!(acc.top[0].mention_id, "m4");
+        let closed = core.close();
+        assert_eq!(
+            closed.campaigns.len(),
+            1,
+            "one event, on the declaring record"
+        );
+        let e = &closed.campaigns[0];
+        assert_eq!(
+            (e.id.as_str(), e.authors, e.first_text.as_str()),
+            ("acme-c1", 10, "copy")
+        );
+        assert_eq!(e.detected_mention_id, "m2");
+        assert!(core.close().campaigns.is_empty());
     }
 
     /// Feeds `per_minute(minute)` mentions for each minute, closing as it goes.

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use crate::record::alert::{AlertEvent, AlertState, EmergingTermEvent, Kind, Severity};
+use crate::record::alert::{
+    AlertEvent, AlertState, CampaignEvent, EmergingTermEvent, Kind, Severity,
+};
 use crate::telemetry::throttle::Throttle;
 use crate::telemetry::Metrics;
 
@@ -63,6 +65,24 @@ impl EmergingPublished<'_> {
             .inc();
         tracing::info!(brand = %e.brand, term = %e.term, observed = e.observed,
             expected = e.expected, p_value = e.p_value, "emerging term");
+    }
+}
+
+/// A campaign event was written for publication: counted as
+/// `brandpulse_alert_events_total{kind="campaign",state="fired"}` and logged at info.
+#[derive(Debug)]
+pub struct CampaignPublished<'a>(pub &'a CampaignEvent);
+
+impl CampaignPublished<'_> {
+    /// Counts and logs the event.
+    pub fn emit(&self, metrics: &Metrics) {
+        let e = self.0;
+        metrics
+            .alert_events
+            .with_label_values(&["campaign", "fired"])
+            .inc();
+        tracing::info!(brand = %e.brand, campaign = %e.id, authors = e.authors,
+            automated_share = e.automated_share, "campaign published");
     }
 }
 

@@ -22,11 +22,12 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::core::{AlertCore, Checkpoint, Closed, ScoredInput, Skip};
 use super::events::{
-    AlertPublished, CheckpointFlushed, EmergingPublished, InputSkipped, StatesRestored,
+    AlertPublished, CampaignPublished, CheckpointFlushed, EmergingPublished, InputSkipped,
+    StatesRestored,
 };
 use crate::config::Config;
 use crate::kafka::Client;
-use crate::record::alert::{AlertEvent, EmergingTermEvent};
+use crate::record::alert::{AlertEvent, CampaignEvent, EmergingTermEvent};
 use crate::shutdown::Shutdown;
 use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::Metrics;
@@ -130,6 +131,15 @@ impl Shared {
         for e in closed.emerging {
             self.publish_emerging(&e);
         }
+        for e in closed.campaigns {
+            self.publish_campaign(&e);
+        }
+    }
+
+    fn publish_campaign(&self, e: &CampaignEvent) {
+        self.metrics.live.record_campaign(e);
+        CampaignPublished(e).emit(&self.metrics);
+        self.send_json(&e.brand, e);
     }
 
     fn publish_emerging(&self, e: &EmergingTermEvent) {

@@ -4,6 +4,7 @@
 
 mod alert_eval;
 mod args;
+mod campaign_eval;
 mod check;
 mod demo;
 mod eval;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Check(_)
             | Command::Rules { .. }
             | Command::AlertEval(_)
+            | Command::CampaignEval(_)
     ) {
         setup::exit_quietly_on_broken_pipe();
     }
@@ -44,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Score(args) => score::execute(args),
         Command::Eval(args) => eval::execute(args),
         Command::AlertEval(args) => alert_eval::execute(args),
+        Command::CampaignEval(args) => campaign_eval::execute(args),
         Command::Demo(args) => demo::execute(args),
         Command::Rules { command } => match command {
             RulesCommand::Check(args) => rules::check(args),

@@ -8,6 +8,7 @@ use brandpulse::ingest::{Decoder, Limits};
 use brandpulse::matcher::Matcher;
 use brandpulse::offline;
 use brandpulse::score::stage::ScoreStage;
+use brandpulse::screen::Screener;
 
 use super::args::ProcessArgs;
 use super::rejected_exit_code;
@@ -28,6 +29,10 @@ pub(super) fn execute(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         make_scorer(config.scoring.scorer, &config.scoring)?,
         config.scoring.cache_entries,
     );
+    let mut screener = config
+        .screen
+        .enabled
+        .then(|| Screener::new(&config.screen, &config.brands));
     let stdin = std::io::stdin().lock();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut stderr = std::io::stderr().lock();
@@ -37,6 +42,7 @@ pub(super) fn execute(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         &mut stderr,
         &decoder,
         &matcher,
+        screener.as_mut(),
         &mut stage,
     )?;
     writeln!(stderr, "{summary}")?;

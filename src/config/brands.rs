@@ -22,6 +22,9 @@ pub struct BrandConfig {
     pub exclude: Vec<String>,
     /// Named topics: the brand, its products, people, campaigns. At least one.
     pub topics: BTreeMap<String, TopicConfig>,
+    /// Leave spam out of this brand's metrics and alerts (default: `screen.exclude_spam`).
+    #[serde(default)]
+    pub exclude_spam: Option<bool>,
 }
 
 /// The rules of one topic of a brand. The topic matches when its query or any of its

@@ -84,6 +84,14 @@ pub const DELETION_ENTRY_BYTES: usize = 320;
 /// librdkafka's bookkeeping per produced record awaiting acknowledgement.
 pub const PER_IN_FLIGHT_RECORD: u64 = 256;
 
+/// Upper bound of one text the screen stage remembers for campaign lookups (its sketch, up
+/// to 160 characters, the id, band and repeat table slots; `screen::campaign::ENTRY_BYTES`,
+/// checked against the types there).
+pub const CAMPAIGN_ENTRY_BYTES: usize = 1_280;
+/// One author whose posting rate the screen stage tracks (key, rate, hash table slot at its
+/// worst load).
+pub const AUTHOR_BYTES: usize = 128;
+
 /// One part of the estimate.
 #[derive(Debug, Clone)]
 pub struct Part {
@@ -218,6 +226,29 @@ impl Estimate {
                 ),
             });
         }
+        if config.screen.enabled {
+            let c = &config.screen.campaign;
+            let brands = config.brands.len().max(1);
+            let texts = (c.capacity(brands) * brands) as u64;
+            parts.push(Part {
+                what: "screen: texts remembered",
+                field: "screen.campaign.max_total",
+                bytes: texts * CAMPAIGN_ENTRY_BYTES as u64,
+                how: format!(
+                    "{brands} brands x {} texts x {CAMPAIGN_ENTRY_BYTES} B",
+                    c.capacity(brands)
+                ),
+            });
+            parts.push(Part {
+                what: "screen: authors tracked",
+                field: "screen.tracked_authors",
+                bytes: (config.screen.tracked_authors * AUTHOR_BYTES) as u64,
+                how: format!(
+                    "{} authors x {AUTHOR_BYTES} B",
+                    config.screen.tracked_authors
+                ),
+            });
+        }
         if config.alert.enabled {
             parts.push(Part {
                 what: "alert stage",
@@ -323,6 +354,35 @@ mod tests {
             Estimate::of(&c).total() - ALERT_STAGE - memory_bound(c.alert.terms.max_total)
         );
         assert!(e.parts.iter().any(|p| p.what == "alert term statistics"));
+    }
+
+    #[test]
+    fn the_screen_stage_is_bounded_by_max_total_at_1000_brands() {
+        let mut toml = String::new();
+        for i in 0..1000 {
+            toml.push_str(&format!(
+                "[[brands]]\nid = \"b{i}\"\n[brands.topics.t]\nkeywords = [\"brand{i}\"]\n"
+            ));
+        }
+        let c = Config::from_toml(&toml, "t").unwrap();
+        let e = Estimate::of(&c);
+        let part = |what: &str| e.parts.iter().find(|p| p.what == what).map(|p| p.bytes);
+        assert_eq!(
+            part("screen: texts remembered"),
+            Some(50_000 * CAMPAIGN_ENTRY_BYTES as u64),
+            "{}",
+            e.table()
+        );
+        assert_eq!(
+            part("screen: authors tracked"),
+            Some(50_000 * AUTHOR_BYTES as u64)
+        );
+        assert!(e.total() <= e.limit, "{}", e.table());
+        let off = Config::from_toml(&format!("[screen]\nenabled = false\n{toml}"), "t").unwrap();
+        assert_eq!(
+            part("screen: texts remembered").unwrap() + part("screen: authors tracked").unwrap(),
+            e.total() - Estimate::of(&off).total()
+        );
     }
 
     #[test]

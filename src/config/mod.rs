@@ -7,9 +7,9 @@
 //! This file holds the whole [`Config`], its loading and [`Config::validate`], which checks
 //! the sections in turn. Each section's file holds its struct, defaults and `validate`:
 //! `kafka.rs`, `topics.rs` (`[[inputs]]` and every topic name against the others),
-//! `output.rs`, `pipeline.rs`, `scoring.rs`, `telemetry.rs`, `matching.rs`, `alert.rs` and
-//! `brands.rs`; `helpers.rs` has the shared validators, and [`memory`] the worst-case memory
-//! of the whole.
+//! `output.rs`, `pipeline.rs`, `scoring.rs`, `telemetry.rs`, `matching.rs`, `alert.rs`,
+//! `screen.rs` and `brands.rs`; `helpers.rs` has the shared validators, and [`memory`] the
+//! worst-case memory of the whole.
 
 use std::path::Path;
 
@@ -26,6 +26,7 @@ pub mod memory;
 mod output;
 mod pipeline;
 mod scoring;
+mod screen;
 mod telemetry;
 mod topics;
 
@@ -36,6 +37,7 @@ pub use matching::MatchingConfig;
 pub use output::OutputConfig;
 pub use pipeline::PipelineConfig;
 pub use scoring::{Backend, Precision, ScorerKind, ScoringConfig};
+pub use screen::{CampaignConfig, ScreenConfig};
 pub use telemetry::TelemetryConfig;
 pub use topics::InputConfig;
 
@@ -99,6 +101,9 @@ pub struct Config {
     /// Spike alerts (volume and negative share per brand).
     #[serde(default)]
     pub alert: AlertConfig,
+    /// Campaigns, spam and automated accounts (the screen stage).
+    #[serde(default)]
+    pub screen: ScreenConfig,
     /// The brands to listen for.
     #[serde(default)]
     pub brands: Vec<BrandConfig>,
@@ -175,6 +180,7 @@ impl Config {
         self.scoring.validate(&self.pipeline)?;
         self.matching.validate()?;
         self.alert.validate(self.output.max_message_bytes)?;
+        self.screen.validate()?;
         memory::check(self)?;
         let limits = self.matching.limits();
         let mut ids = std::collections::HashSet::with_capacity(self.brands.len());

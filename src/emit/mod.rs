@@ -228,11 +228,13 @@ pub fn scored_records(
     processed_at: DateTime<Utc>,
 ) -> Vec<ScoredMention> {
     let m = &matched.mention;
+    let screened = &matched.screening.brands;
     matched
         .matches
         .iter()
         .zip(scores)
-        .map(|(b, s)| ScoredMention {
+        .enumerate()
+        .map(|(i, (b, s))| ScoredMention {
             schema_version: SCORED_SCHEMA_VERSION,
             mention_id: m.id.clone(),
             brand: b.brand.clone(),
@@ -249,6 +251,11 @@ pub fn scored_records(
             created_at: m.created_at,
             processed_at,
             reach: m.reach(),
+            impact: matched.screening.impact,
+            automation: matched.screening.automation.clone(),
+            spam: matched.screening.spam.clone(),
+            campaign: screened.get(i).and_then(|b| b.campaign.clone()),
+            excluded: screened.get(i).and_then(|b| b.excluded),
             author_handle: m.author.as_ref().and_then(|a| a.handle.clone()),
             url: m.url.clone(),
             repost_of: m.repost_of.as_ref().map(|r| r.id.clone()),
@@ -282,9 +289,9 @@ mod tests {
             source: "twitter".into(),
             lang: None,
             author: Some(Author {
-                id: None,
                 handle: Some("bob".into()),
-                followers: 42,
+                followers: Some(42),
+                ..Author::default()
             }),
             url: None,
             engagement: None,
@@ -294,9 +301,9 @@ mod tests {
             hashtags: vec![],
             user_mentions: vec![],
         };
-        let matched = MatchedMention {
+        let matched = MatchedMention::new(
             mention,
-            matches: vec![
+            vec![
                 BrandMatch {
                     brand: "acme".into(),
                     topics: vec!["brand".into()],
@@ -308,7 +315,7 @@ mod tests {
                     terms: vec!["globex".into()],
                 },
             ],
-        };
+        );
         let scored = ScoredText {
             sentiment: Sentiment {
                 label: SentimentLabel::Positive,

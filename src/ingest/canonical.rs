@@ -273,17 +273,17 @@ mod tests {
             (
                 "string followers",
                 with(r#","author":{"handle":"ana","followers":"x"}"#),
-                Invalid("author.followers", r#"invalid type: string "x", expected u64"#),
+                Invalid("author.followers", r#"invalid type: string "x", expected i64"#),
             ),
             (
-                "negative followers",
-                with(r#","author":{"followers":-3}"#),
-                Invalid("author.followers", "invalid value: integer `-3`, expected u64"),
+                "fractional followers",
+                with(r#","author":{"followers":2.5}"#),
+                Invalid("author.followers", "invalid type: floating point `2.5`, expected i64"),
             ),
             (
-                "null followers",
-                with(r#","author":{"followers":null}"#),
-                Invalid("author.followers", "invalid type: null, expected u64"),
+                "author created_at not RFC 3339",
+                with(r#","author":{"created_at":"yesterday"}"#),
+                Invalid("author.created_at", "input contains invalid characters"),
             ),
             (
                 "fractional likes",
@@ -401,7 +401,8 @@ mod tests {
             author: Some(Author {
                 id: Some("u-77".into()),
                 handle: Some("ana".into()),
-                followers: 1200,
+                followers: Some(1200),
+                ..Author::default()
             }),
             url: Some("https://example.com/r/1c9x2k".into()),
             engagement: Some(Engagement {
@@ -440,6 +441,15 @@ mod tests {
                 with(r#","lang":null,"author":null,"url":null,"engagement":null,"reply_to":null"#),
             ),
             ("empty author", with(r#","author":{}"#)),
+            // Absurd values are kept as given; the screen stage treats them as unknown and
+            // counts them (`docs/screening.md`), so the mention is not lost.
+            (
+                "absurd author fields",
+                with(
+                    r#","author":{"followers":-3,"following":-1,"posts":-9,"created_at":"2999-01-01T00:00:00Z"}"#,
+                ),
+            ),
+            ("null followers", with(r#","author":{"followers":null}"#)),
             ("three-letter lang", with(r#","lang":"fil""#)),
             ("undetermined lang", with(r#","lang":"und""#)),
             (
@@ -459,6 +469,8 @@ mod tests {
         assert_eq!(minimal.author, None);
         assert!(minimal.hashtags.is_empty());
         assert_eq!(minimal.reach(), 0);
+        let negative = decode(&with(r#","author":{"followers":-3}"#)).unwrap();
+        assert_eq!(negative.reach(), 0, "a negative follower count is no reach");
     }
 
     /// A `Mention` with every field set; a new field in `Mention` breaks this literal, which is
@@ -473,7 +485,14 @@ mod tests {
             author: Some(Author {
                 id: Some("42".into()),
                 handle: Some("marie".into()),
-                followers: u64::MAX,
+                followers: Some(i64::MAX),
+                following: Some(-1),
+                posts: Some(12),
+                created_at: Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()),
+                default_profile: Some(true),
+                default_profile_image: Some(false),
+                verified: Some(false),
+                dropped: Vec::new(),
             }),
             url: Some("https://twitter.com/marie/status/1790000000000000001".into()),
             engagement: Some(Engagement {
@@ -573,7 +592,7 @@ mod tests {
             Missing("text"),
             Invalid(
                 "author.followers",
-                r#"invalid type: string "1.2k", expected u64"#,
+                r#"invalid type: string "1.2k", expected i64"#,
             ),
             Invalid("created_at", "not an RFC 3339 timestamp"),
             Invalid("id", "must not be empty"),

@@ -150,7 +150,42 @@ struct UserMention {
 struct User {
     id_str: Option<String>,
     screen_name: Option<String>,
-    followers_count: Option<u64>,
+    followers_count: Option<i64>,
+    friends_count: Option<i64>,
+    statuses_count: Option<i64>,
+    created_at: Option<String>,
+    default_profile: Option<bool>,
+    default_profile_image: Option<bool>,
+    verified: Option<bool>,
+}
+
+impl User {
+    /// The author, with the profile fields the screen stage reads. An account creation date
+    /// in a form other than Twitter's is dropped (and noted in `dropped`), not fatal.
+    fn into_author(self) -> Author {
+        let mut dropped = Vec::new();
+        let created_at = self.created_at.and_then(|t| {
+            let parsed = DateTime::parse_from_str(&t, CREATED_AT_FORMAT)
+                .map(|d| d.with_timezone(&Utc))
+                .ok();
+            if parsed.is_none() {
+                dropped.push("author.created_at");
+            }
+            parsed
+        });
+        Author {
+            id: self.id_str,
+            handle: self.screen_name,
+            followers: self.followers_count,
+            following: self.friends_count,
+            posts: self.statuses_count,
+            created_at,
+            default_profile: self.default_profile,
+            default_profile_image: self.default_profile_image,
+            verified: self.verified,
+            dropped,
+        }
+    }
 }
 
 /// What a tweet says, as opposed to who posted it when: for a retweet, the original's.
@@ -164,11 +199,7 @@ impl Tweet {
     fn into_mention(mut self) -> Result<Mention, DecodeError> {
         let id = take_id(self.id_str.take(), "")?;
         let created_at = self.created_at()?;
-        let author = self.user.take().map(|user| Author {
-            id: user.id_str,
-            handle: user.screen_name,
-            followers: user.followers_count.unwrap_or(0),
-        });
+        let author = self.user.take().map(User::into_author);
         let url = Some(status_url(
             author.as_ref().and_then(|a| a.handle.as_deref()),
             &id,
@@ -412,6 +443,20 @@ mod tests {
     }
 
     #[test]
+    fn absurd_user_fields_are_kept_for_the_screen_stage_not_fatal() {
+        let m = decode(&tweet("").replace(
+            r#""followers_count":5"#,
+            r#""followers_count":-5,"friends_count":-1,"created_at":"last Tuesday""#,
+        ))
+        .unwrap();
+        let author = m.author.unwrap();
+        assert_eq!(author.followers, Some(-5));
+        assert_eq!(author.following, Some(-1));
+        assert_eq!(author.created_at, None);
+        assert_eq!(author.dropped, ["author.created_at"]);
+    }
+
+    #[test]
     fn classic_tweet() {
         let m = decode(CLASSIC).unwrap();
         assert_eq!(m.id, "1788811377903284224");
@@ -427,7 +472,14 @@ mod tests {
             Some(Author {
                 id: Some("1462214880".into()),
                 handle: Some("dana_writes".into()),
-                followers: 842,
+                followers: Some(842),
+                following: Some(611),
+                posts: Some(9312),
+                created_at: Some(Utc.with_ymd_and_hms(2013, 6, 1, 18, 2, 11).unwrap()),
+                default_profile: Some(true),
+                default_profile_image: Some(false),
+                verified: Some(false),
+                dropped: Vec::new(),
             })
         );
         assert_eq!(
@@ -474,7 +526,7 @@ mod tests {
             m.author.as_ref().unwrap().handle.as_deref(),
             Some("beanfan_88")
         );
-        assert_eq!(m.author.as_ref().unwrap().followers, 129);
+        assert_eq!(m.author.as_ref().unwrap().followers, Some(129));
         assert_eq!(m.created_at, utc_millis(1_715_325_305_911));
         assert_eq!(
             m.url.as_deref(),
@@ -688,6 +740,12 @@ mod tests {
             (
                 "string followers_count",
                 tweet("").replace("5}", r#""many"}"#),
+                "invalid_field",
+                None,
+            ),
+            (
+                "fractional followers_count",
+                tweet("").replace("5}", "5.5}"),
                 "invalid_field",
                 None,
             ),

@@ -30,7 +30,7 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
                         unmatched += 1;
                         Routed::Unmatched
                     } else {
-                        Routed::Matched(MatchedMention { mention, matches })
+                        Routed::Matched(MatchedMention::new(mention, matches))
                     }
                 }
             }),

@@ -7,6 +7,7 @@ fn brand(id: &str, exclude: &[&str], topics: &[(&str, TopicConfig)]) -> BrandCon
     BrandConfig {
         id: id.into(),
         name: None,
+        exclude_spam: None,
         exclude: exclude.iter().map(|s| s.to_string()).collect(),
         topics: topics
             .iter()

@@ -110,6 +110,44 @@ pub enum InfoSeverity {
     Info,
 }
 
+/// A copy-paste campaign recognised by the screen stage, published once on the alerts topic
+/// (`kind: "campaign"`; JSON Schema `docs/schemas/campaign.schema.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CampaignEvent {
+    /// Version of this record's schema.
+    pub schema_version: u32,
+    /// Always `campaign`.
+    pub kind: CampaignKind,
+    /// Campaign id (members carry it as `campaign.id` on the scored topic).
+    pub id: String,
+    /// Brand id.
+    pub brand: String,
+    /// Always `info`: the campaign's copies are already kept out of the brand's numbers.
+    pub severity: InfoSeverity,
+    /// When its first text was posted.
+    pub first_seen: DateTime<Utc>,
+    /// When the mention that made it a campaign was posted.
+    pub detected_at: DateTime<Utc>,
+    /// Distinct authors when it was recognised.
+    pub authors: u32,
+    /// Share of them whose automation score reaches `screen.automated_at`.
+    pub automated_share: f32,
+    /// Its first mention.
+    pub first_mention_id: String,
+    /// Its first text (at most 160 characters).
+    pub first_text: String,
+    /// The mention that made it a campaign.
+    pub detected_mention_id: String,
+}
+
+/// The `kind` of a [`CampaignEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignKind {
+    /// A copy-paste campaign.
+    Campaign,
+}
+
 /// An example mention carried by an alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Example {
@@ -119,6 +157,9 @@ pub struct Example {
     pub text: String,
     /// Potential reach.
     pub reach: u64,
+    /// Impact (0..=100, reach and engagement): examples are the highest-impact mentions.
+    #[serde(default)]
+    pub impact: u32,
 }
 
 /// What an alert is about.

@@ -390,11 +390,21 @@ impl ScoreStage {
     }
 }
 
-/// Per-brand series: mentions by label, source and language; sentiment; reach.
+/// Per-brand series: mentions by label, source and language; sentiment; reach; reach-weighted
+/// sentiment. Mentions the screen stage excluded (campaign copies, repeats, spam) are counted
+/// apart, by reason, and nowhere else.
 fn count(mention: &MatchedMention, scores: &[BrandScore], metrics: &Metrics) {
     let source = source_bucket(&mention.mention.source);
     let reach = mention.mention.reach();
-    for (b, s) in mention.matches.iter().zip(scores) {
+    let weight = crate::screen::impact::reach_weight(&mention.mention);
+    for (i, (b, s)) in mention.matches.iter().zip(scores).enumerate() {
+        if let Some(reason) = mention.screening.brands.get(i).and_then(|x| x.excluded) {
+            metrics
+                .brand_excluded
+                .with_label_values(&[&b.brand, reason.as_str()])
+                .inc();
+            continue;
+        }
         let s = &s.scored;
         let lang = lang::bucket(if s.lang == "und" { None } else { Some(&s.lang) });
         metrics
@@ -409,6 +419,14 @@ fn count(mention: &MatchedMention, scores: &[BrandScore], metrics: &Metrics) {
             .brand_reach
             .with_label_values(&[&b.brand])
             .inc_by(reach);
+        metrics
+            .brand_reach_weight
+            .with_label_values(&[&b.brand])
+            .inc_by(weight);
+        metrics
+            .brand_reach_positivity
+            .with_label_values(&[&b.brand])
+            .inc_by(weight * (f64::from(s.sentiment.score.clamp(-1.0, 1.0)) + 1.0) / 2.0);
     }
 }
 

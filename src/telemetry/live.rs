@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::mention::{ScoredMention, SentimentLabel};
-use crate::record::alert::{AlertEvent, EmergingTermEvent};
+use crate::record::alert::{AlertEvent, CampaignEvent, EmergingTermEvent};
 
 /// Longest text kept for a recent mention, in characters.
 pub const TEXT_CHARS: usize = 280;
@@ -102,6 +102,7 @@ struct Inner {
     alerts: VecDeque<AlertEvent>,
     /// Newest last (as many as `alerts`).
     emerging: VecDeque<EmergingTermEvent>,
+    campaigns: VecDeque<CampaignEvent>,
     /// Records of brands over `max_brands`, not kept.
     dropped_brands: u64,
 }
@@ -157,6 +158,7 @@ impl LiveView {
                 brands: BTreeMap::new(),
                 alerts: VecDeque::new(),
                 emerging: VecDeque::new(),
+                campaigns: VecDeque::new(),
                 dropped_brands: 0,
             })),
         }
@@ -194,7 +196,8 @@ impl LiveView {
         } = &mut *inner;
         let slots = (i64::from(config.hours) * 3600 / BUCKET_SECONDS).max(1);
         let now_minute = now.timestamp().div_euclid(BUCKET_SECONDS);
-        for r in records {
+        // Mentions the screen stage left out of the brand's numbers are left out here too.
+        for r in records.filter(|r| r.excluded.is_none()) {
             if !brands.contains_key(&r.brand) {
                 if brands.len() >= config.max_brands {
                     *dropped_brands += 1;
@@ -252,6 +255,14 @@ impl LiveView {
         let mut inner = self.lock();
         let keep = inner.config.alerts;
         push_bounded(&mut inner.emerging, event, keep);
+    }
+
+    /// Records a campaign event as published (kept like alerts, up to
+    /// `telemetry.live_alerts`).
+    pub fn record_campaign(&self, event: &CampaignEvent) {
+        let mut inner = self.lock();
+        let keep = inner.config.alerts;
+        push_bounded(&mut inner.campaigns, event, keep);
     }
 
     /// The view as JSON, bucketed against the clock (see [`Self::snapshot_at`]).
@@ -330,6 +341,7 @@ impl LiveView {
             brands,
             alerts: inner.alerts.iter().rev().cloned().collect(),
             emerging: inner.emerging.iter().rev().cloned().collect(),
+            campaigns: inner.campaigns.iter().rev().cloned().collect(),
             dropped_brands: inner.dropped_brands,
         }
     }
@@ -380,6 +392,8 @@ pub struct Snapshot {
     pub alerts: Vec<AlertEvent>,
     /// Emerging-term events, newest first, as published to the alerts topic.
     pub emerging: Vec<EmergingTermEvent>,
+    /// Copy-paste campaign events, newest first, as published to the alerts topic.
+    pub campaigns: Vec<CampaignEvent>,
     /// Records not kept because `max_brands` brands were tracked already.
     pub dropped_brands: u64,
 }
@@ -415,6 +429,11 @@ mod tests {
             created_at: Utc.timestamp_opt(at, 0).unwrap(),
             processed_at: Utc.timestamp_opt(at, 0).unwrap(),
             reach: 7,
+            impact: 0,
+            automation: None,
+            spam: vec![],
+            campaign: None,
+            excluded: None,
             author_handle: None,
             url: None,
             repost_of: None,

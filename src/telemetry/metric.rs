@@ -24,6 +24,9 @@ pub type LabelPairs = Vec<(&'static str, String)>;
 /// An `f64` gauge.
 pub type FloatGauge = Gauge<f64, AtomicU64>;
 
+/// An `f64` counter (sums of weights).
+pub type FloatCounter = Counter<f64, AtomicU64>;
+
 /// The exemplar labels of a latency observation (`mention_id`).
 pub type ExemplarLabels = Vec<(&'static str, String)>;
 
@@ -87,6 +90,8 @@ impl<M: Clone> Labelled<M> {
 pub type CounterVec = Labelled<Counter>;
 /// Integer gauges by label.
 pub type GaugeVec = Labelled<Gauge>;
+/// `f64` counters with labels.
+pub type FloatCounterVec = Labelled<FloatCounter>;
 /// Float gauges by label.
 pub type FloatGaugeVec = Labelled<FloatGauge>;
 /// Histograms by label.
@@ -141,6 +146,16 @@ impl<'a> Registrar<'a> {
         labels: &'static [&'static str],
     ) -> CounterVec {
         self.family(name, help, labels, Counter::default)
+    }
+
+    /// `f64` counters labelled by `labels`.
+    pub fn float_counter_vec(
+        &mut self,
+        name: &str,
+        help: &str,
+        labels: &'static [&'static str],
+    ) -> FloatCounterVec {
+        self.family(name, help, labels, FloatCounter::default)
     }
 
     /// An integer gauge.

@@ -23,8 +23,8 @@ use prometheus_client::metrics::histogram::Histogram;
 pub use prometheus_client::registry::Registry;
 
 use metric::{
-    exponential, CounterVec, FloatGauge, FloatGaugeVec, GaugeVec, HistogramVec, Latency,
-    LatencyVec, Registrar,
+    exponential, CounterVec, FloatCounterVec, FloatGauge, FloatGaugeVec, GaugeVec, HistogramVec,
+    Latency, LatencyVec, Registrar,
 };
 
 /// Sources given their own label value; anything else is counted as `other`.
@@ -80,7 +80,7 @@ pub fn kafka_log(
 }
 
 /// Pipeline stages, the `stage` label of latency histograms.
-pub const STAGES: [&str; 4] = ["decode", "match", "score", "emit"];
+pub const STAGES: [&str; 5] = ["decode", "match", "screen", "score", "emit"];
 
 /// All of brandpulse's metrics.
 #[derive(Clone)]
@@ -91,6 +91,18 @@ pub struct Metrics {
     pub brand_sentiment: HistogramVec,
     /// Sum of author followers of matched mentions, per brand.
     pub brand_reach: CounterVec,
+    /// Mentions left out of a brand's numbers, by reason (`campaign`, `spam`, `repeat`).
+    pub brand_excluded: CounterVec,
+    /// Sum of reach weights of counted mentions, per brand.
+    pub brand_reach_weight: FloatCounterVec,
+    /// Sum of reach weight x (score + 1) / 2 of counted mentions, per brand.
+    pub brand_reach_positivity: FloatCounterVec,
+    /// Copy-paste campaigns recognised, per brand.
+    pub screen_campaigns: CounterVec,
+    /// Mentions flagged as spam, by reason.
+    pub screen_spam: CounterVec,
+    /// Author fields treated as unknown because their value cannot be true, by field.
+    pub screen_author_fields_invalid: CounterVec,
     /// Records consumed per input topic.
     pub consumed: CounterVec,
     /// Records produced and acknowledged per output (`scored`, `deletion`, `dead_letter`).
@@ -212,6 +224,36 @@ impl Metrics {
                 "Sum of author followers over matched mentions per brand (potential reach).",
                 &["brand"],
             ),
+            brand_excluded: r.counter_vec(
+                "brandpulse_brand_mentions_excluded",
+                "Matched mentions left out of the brand's metrics and alerts, by reason (campaign: a copy after the campaign was recognised; spam; repeat: the same author's same text again). They stay on the scored topic.",
+                &["brand", "reason"],
+            ),
+            brand_reach_weight: r.float_counter_vec(
+                "brandpulse_brand_reach_weight",
+                "Sum of the reach weights (1 + log10(1 + followers)) of counted mentions per brand: the denominator of reach-weighted sentiment.",
+                &["brand"],
+            ),
+            brand_reach_positivity: r.float_counter_vec(
+                "brandpulse_brand_reach_positivity",
+                "Sum of reach weight x (score + 1) / 2 of counted mentions per brand; reach-weighted sentiment = 2 x rate(this) / rate(brandpulse_brand_reach_weight_total) - 1.",
+                &["brand"],
+            ),
+            screen_campaigns: r.counter_vec(
+                "brandpulse_screen_campaigns",
+                "Copy-paste campaigns recognised (near-duplicate texts from screen.campaign.min_authors distinct authors), per brand.",
+                &["brand"],
+            ),
+            screen_spam: r.counter_vec(
+                "brandpulse_screen_spam",
+                "Matched mentions flagged as spam, by reason (link_spam, promotion, hashtag_stuffing, repeated_promotion).",
+                &["reason"],
+            ),
+            screen_author_fields_invalid: r.counter_vec(
+                "brandpulse_screen_author_fields_invalid",
+                "Author fields treated as unknown because their value cannot be true (negative counts, creation after the post) or could not be read, by field.",
+                &["field"],
+            ),
             consumed: r.counter_vec(
                 "brandpulse_ingest_consumed",
                 "Records consumed per input topic.",
@@ -327,7 +369,7 @@ impl Metrics {
             ),
             alert_events: r.counter_vec(
                 "brandpulse_alert_events",
-                "Alert events written to the alerts topic, by kind (volume, negative, emerging_term) and state (fired, resolved).",
+                "Alert events written to the alerts topic, by kind (volume, negative, emerging_term, campaign) and state (fired, resolved).",
                 &["kind", "state"],
             ),
             alert_late: r.counter(
@@ -373,6 +415,7 @@ impl Metrics {
         }
         m.alert_events
             .with_label_values(&["emerging_term", "fired"]);
+        m.alert_events.with_label_values(&["campaign", "fired"]);
         m
     }
 
@@ -381,6 +424,14 @@ impl Metrics {
         for brand in brands {
             self.brand_reach.with_label_values(&[brand]);
             self.brand_sentiment.with_label_values(&[brand]);
+            self.brand_reach_weight.with_label_values(&[brand]);
+            self.brand_reach_positivity.with_label_values(&[brand]);
+            self.screen_campaigns.with_label_values(&[brand]);
+            // Every exclusion reason from 0, so that rate() sees the first exclusion.
+            for reason in crate::mention::Exclusion::ALL {
+                self.brand_excluded
+                    .with_label_values(&[brand, reason.as_str()]);
+            }
         }
     }
 
@@ -522,6 +573,10 @@ mod tests {
             .with_label_values(&["acme", "volume", "warning"]);
         m.alert_observed.with_label_values(&["acme", "volume"]);
         m.alert_expected.with_label_values(&["acme", "volume"]);
+        m.brand_excluded.with_label_values(&["acme", "spam"]);
+        m.screen_spam.with_label_values(&["link_spam"]);
+        m.screen_author_fields_invalid
+            .with_label_values(&["followers"]);
         let exported: std::collections::BTreeSet<String> = render(&registry)
             .lines()
             .filter_map(|l| l.strip_prefix("# TYPE "))

@@ -15,6 +15,8 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 
 /// A canonical mention that matches brand `acme`, with a unique id.
+/// Its text has 7 words, under `screen.campaign.min_words` (8): the screen stage does not
+/// compare it, so 17 authors repeating it are not a copy-paste campaign (docs/screening.md).
 pub fn acme_mention(i: usize) -> String {
     serde_json::json!({
         "id": format!("m-{i}"),

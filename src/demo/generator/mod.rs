@@ -69,6 +69,21 @@ pub const BURST_RATE_FACTOR: f64 = 4.0;
 
 /// Share of the samples during a burst that are complaints about [`BURST_BRAND`].
 const BURST_CONTENT_SHARE: f64 = 0.8;
+/// Share of the burst's complaints that go on with a second complaint sentence: real bursts
+/// are many people in their own words, not one text, and the screen stage tells the two
+/// apart; a template generator gets closest by combining its sentences.
+const BURST_OWN_WORDS_SHARE: f64 = 0.85;
+/// The brand a copy-paste raid targets.
+pub const RAID_BRAND: &str = "globex";
+/// Time from the start to the first raid (between two bursts), then every [`BURST_EVERY`].
+pub const RAID_FIRST: Duration = Duration::from_secs(210);
+/// How long a raid lasts.
+pub const RAID_LENGTH: Duration = Duration::from_secs(20);
+/// Share of the canonical samples during a raid that are its copies.
+const RAID_SHARE: f64 = 0.9;
+/// The raid's text; each copy gets light edits (word swaps, emoji, hashtags, punctuation).
+const RAID_TEXT: &str =
+    "Globex stole my money! They charged me twice and refuse every refund. Everyone boycott Globex now";
 /// Amplitude of the daily rhythm around 1.
 const DAILY_AMPLITUDE: f64 = 0.6;
 /// Shares of the tweets that are retweets and quote tweets (when there is an original).
@@ -109,6 +124,9 @@ pub struct Generator {
     /// UTF-8, or a `created_at` that is not RFC 3339. [`DEFAULT_MALFORMED_RATIO`] by default.
     pub malformed_ratio: f64,
     rng: StdRng,
+    /// Draws of the burst's own words and of the raid, apart from `rng` so that adding them
+    /// left the rest of the stream (times, authors, templates) as it was.
+    extra_rng: StdRng,
     start: DateTime<Utc>,
     counter: u64,
     malformed: u64,
@@ -148,6 +166,7 @@ impl Generator {
         Self {
             malformed_ratio: DEFAULT_MALFORMED_RATIO,
             rng,
+            extra_rng: StdRng::seed_from_u64(seed ^ 0x0005_eed0_fa11),
             start,
             counter: 0,
             malformed: 0,
@@ -171,6 +190,15 @@ impl Generator {
         let every = BURST_EVERY.as_millis() as i64;
         let length = BURST_LENGTH.as_millis() as i64;
         elapsed >= first && (elapsed - first) % every < length
+    }
+
+    /// Whether a copy-paste raid on [`RAID_BRAND`] is on at `now`: from [`RAID_FIRST`] after
+    /// the start, every [`BURST_EVERY`], for [`RAID_LENGTH`].
+    pub fn raid_active(&self, now: DateTime<Utc>) -> bool {
+        let elapsed = (now - self.start).num_milliseconds();
+        let first = RAID_FIRST.as_millis() as i64;
+        let every = BURST_EVERY.as_millis() as i64;
+        elapsed >= first && (elapsed - first) % every < RAID_LENGTH.as_millis() as i64
     }
 
     /// Factor on the base sample rate at `now`: a daily rhythm compressed into [`DEMO_DAY`]
@@ -197,7 +225,10 @@ impl Generator {
                 payload: serde_json::to_vec(&tweet).unwrap_or_default(),
             };
         }
-        let mention = self.mention(now, burst);
+        let mut mention = self.mention(now, burst);
+        if self.raid_active(now) && self.extra_rng.gen::<f64>() < RAID_SHARE {
+            mention = self.raid_copy(now);
+        }
         let payload = if self.chance(self.malformed_ratio) {
             self.malformed += 1;
             self.malform(&mention)
@@ -209,6 +240,11 @@ impl Generator {
             key: mention.id,
             payload,
         }
+    }
+
+    /// As [`Self::chance`], from the extra draws.
+    fn extra_chance(&mut self, p: f64) -> bool {
+        self.extra_rng.gen::<f64>() < p
     }
 
     /// True with probability `p` (never for NaN or `p <= 0`).
@@ -274,7 +310,8 @@ impl Generator {
             author: Some(Author {
                 id: Some(persona.id),
                 handle: Some(persona.handle),
-                followers: persona.followers,
+                followers: i64::try_from(persona.followers).ok(),
+                ..Author::default()
             }),
             url: Some(url),
             engagement,
@@ -283,6 +320,72 @@ impl Generator {
             quote_of: None,
             hashtags,
             user_mentions,
+        }
+    }
+
+    /// One copy of the raid's text, lightly edited, from a fresh account that looks automated
+    /// (days old, default picture, a handle ending in digits, few followers, many follows).
+    fn raid_copy(&mut self, now: DateTime<Utc>) -> Mention {
+        let number = self.next_number();
+        let n: u64 = self.extra_rng.gen_range(10_000_000..100_000_000);
+        let handle = format!(
+            "{}{n}",
+            pick(
+                &mut self.extra_rng,
+                &["truthseeker", "realvoice", "fairdeal", "honestbuyer"]
+            )
+        );
+        let mut text = RAID_TEXT.to_string();
+        if self.extra_chance(0.4) {
+            text = text.replace("stole", "took");
+        }
+        if self.extra_chance(0.3) {
+            text = text.replace("Everyone", "Everybody");
+        }
+        if self.extra_chance(0.4) {
+            text = text.replace("now", "NOW!!!");
+        }
+        if self.extra_chance(0.5) {
+            let emoji = *pick(&mut self.extra_rng, &[" 😡", " 🤬🤬", " 👎"]);
+            text.push_str(emoji);
+        }
+        if self.extra_chance(0.5) {
+            let tags = *pick(
+                &mut self.extra_rng,
+                &[" #GlobexScam", " #BoycottGlobex", " #GlobexScam #fraud"],
+            );
+            text.push_str(tags);
+        }
+        let created_at = DateTime::from_timestamp_millis(
+            now.timestamp_millis() - self.extra_rng.gen_range(0..1_500),
+        )
+        .unwrap_or(now);
+        let age_ms = self.extra_rng.gen_range(1..5) * 86_400_000;
+        Mention {
+            id: format!("demo-{number}"),
+            hashtags: extract(&text, '#'),
+            text,
+            created_at,
+            source: "twitter".into(),
+            lang: Some("en".into()),
+            author: Some(Author {
+                id: Some(format!("raid-{n}")),
+                followers: Some(self.extra_rng.gen_range(0..8)),
+                following: Some(self.extra_rng.gen_range(800..2_000)),
+                posts: Some(self.extra_rng.gen_range(300..3_000)),
+                created_at: DateTime::from_timestamp_millis(now.timestamp_millis() - age_ms),
+                default_profile: Some(true),
+                default_profile_image: Some(true),
+                verified: Some(false),
+                handle: Some(handle.clone()),
+                ..Author::default()
+            }),
+            url: Some(format!("https://twitter.com/{handle}/status/{number}")),
+            engagement: Some(Engagement::default()),
+            reply_to: None,
+            repost_of: None,
+            quote_of: None,
+            user_mentions: Vec::new(),
         }
     }
 
@@ -536,7 +639,8 @@ impl Generator {
     /// A sentence in `phrases`' language, with placeholders filled and sometimes a hashtag or
     /// handle, an emoji, or everything in lower case.
     fn compose(&mut self, phrases: &'static Phrases, burst: bool) -> String {
-        let (templates, tone) = if burst && self.chance(BURST_CONTENT_SHARE) {
+        let complaint = burst && self.chance(BURST_CONTENT_SHARE);
+        let (templates, tone) = if complaint {
             (phrases.burst, Tone::Negative)
         } else {
             let roll = self.rng.gen::<f64>();
@@ -558,6 +662,11 @@ impl Generator {
         let first = self.brand_name(None);
         let second = self.brand_name(Some(first.0));
         let mut text = template.replace("{b2}", second.1).replace("{b}", first.1);
+        if complaint && self.extra_rng.gen::<f64>() < BURST_OWN_WORDS_SHARE {
+            let own = pick(&mut self.extra_rng, phrases.burst);
+            text.push(' ');
+            text.push_str(&own.replace("{b2}", second.1).replace("{b}", first.1));
+        }
 
         let tags = brand_tags(&text);
         if !tags.is_empty() && self.chance(0.3) {

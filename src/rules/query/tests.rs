@@ -25,6 +25,7 @@ fn compiled(src: &str, m: &Mention) -> bool {
     let brand = BrandConfig {
         id: "b".into(),
         name: None,
+        exclude_spam: None,
         exclude: vec![],
         topics: [(
             "t".to_string(),
