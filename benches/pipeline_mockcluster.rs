@@ -30,6 +30,8 @@
 //! its own thread, reading the scored topic while the pipeline writes it (as `brandpulse
 //! run` does with `[alert] enabled`), without or with term statistics (`[alert.terms]`):
 //! the pipeline's throughput with that competition for the CPU (default: `off`).
+//! `BRANDPULSE_BENCH_SCREEN=off` turns the screen stage (`[screen]`) off (default: `on`, as
+//! the demo config), for a side-by-side run of its cost.
 //! Figures: `benches/RESULTS.md`.
 
 use std::process::ExitCode;
@@ -97,6 +99,17 @@ fn main() -> ExitCode {
             Some(true) => "on, with term statistics",
         }
     );
+    let screen = match std::env::var("BRANDPULSE_BENCH_SCREEN").as_deref() {
+        Ok("on") | Err(_) => true,
+        Ok("off") => false,
+        Ok(other) => {
+            eprintln!(
+                "pipeline_mockcluster: BRANDPULSE_BENCH_SCREEN must be on or off, not {other:?}"
+            );
+            return ExitCode::from(64);
+        }
+    };
+    println!("screen stage: {}", if screen { "on" } else { "off" });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -113,7 +126,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(bench(n, alert)) {
+    match runtime.block_on(bench(n, alert, screen)) {
         Ok(report) => {
             report.print();
             if report.mismatches.is_empty() {
@@ -165,11 +178,12 @@ struct Report {
     alert_work: Option<(usize, u64)>,
 }
 
-async fn bench(n: usize, alert: Option<bool>) -> Result<Report, BoxError> {
+async fn bench(n: usize, alert: Option<bool>, screen: bool) -> Result<Report, BoxError> {
     let cluster = MockCluster::new(1)?;
     let bootstrap = cluster.bootstrap_servers();
     let mut config = demo_config(&bootstrap, "127.0.0.1:0".parse()?)?;
     config.alert.enabled = alert.is_some();
+    config.screen.enabled = screen;
     config.alert.terms.enabled = alert == Some(true);
     if alert.is_some() {
         cluster.create_topic(&config.alert.alerts_topic, 1, 1)?;

@@ -242,6 +242,13 @@ fn live_page_draws_the_demo_in_headless_chromium() {
         "{status}"
     );
     assert!(dom.contains(r#"<section id="emerging-section">"#));
+    // The campaigns view rendered too (the demo's first raid comes after this test's run,
+    // so it may be empty; its count is set after it was drawn).
+    assert!(
+        attr(&status, "data-campaigns").is_some_and(|n| n.parse::<usize>().is_ok()),
+        "{status}"
+    );
+    assert!(dom.contains(r#"<section id="campaigns-section">"#));
     let shown: usize = attr(&status, "data-brands").unwrap().parse().unwrap();
     assert!(shown >= 2, "{status}");
     for brand in &brands {

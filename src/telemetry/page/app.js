@@ -12,6 +12,7 @@
   const statusEl = document.getElementById("status");
   const alertsEl = document.getElementById("alerts");
   const emergingEl = document.getElementById("emerging");
+  const campaignsEl = document.getElementById("campaigns");
   // `?brand=acme` (the Alertmanager notification's link) shows that brand's events only.
   const onlyBrand = new URLSearchParams(window.location.search).get("brand");
   const brandsEl = document.getElementById("brands");
@@ -220,6 +221,25 @@
     emergingEl.replaceChildren(el("ul", { class: "emerging" }, ...items));
   }
 
+  function renderCampaigns(events) {
+    const shown = onlyBrand ? events.filter((e) => e.brand === onlyBrand) : events;
+    if (!shown.length) {
+      campaignsEl.replaceChildren(el("p", { class: "muted" }, "No campaigns recognised."));
+      return;
+    }
+    const items = shown.map((e) =>
+      el(
+        "li",
+        { class: "campaign", "data-id": e.id },
+        `${e.brand}: ${fmtInt.format(e.authors)} accounts posting `,
+        el("q", {}, e.first_text),
+        ` · ${Math.round(Number(e.automated_share) * 100)}% look automated`,
+        el("span", { class: "muted" }, ` · since ${fmtTime(e.first_seen)}, recognised ${fmtTime(e.detected_at)} · ${e.id}`),
+      ),
+    );
+    campaignsEl.replaceChildren(el("ul", { class: "campaigns" }, ...items));
+  }
+
   function renderAlerts(all) {
     const alerts = onlyBrand ? all.filter((a) => a.brand === onlyBrand) : all;
     if (!alerts.length) {
@@ -264,11 +284,13 @@
       const data = await res.json();
       renderAlerts(data.alerts);
       renderEmerging(data.emerging || []);
+      renderCampaigns(data.campaigns || []);
       renderBrands(data);
       statusEl.dataset.state = "ok";
       statusEl.dataset.brands = String(data.brands.length);
       statusEl.dataset.alerts = String(data.alerts.length);
       statusEl.dataset.emerging = String((data.emerging || []).length);
+      statusEl.dataset.campaigns = String((data.campaigns || []).length);
       statusEl.dataset.updated = data.generated_at;
       statusEl.textContent = `updated ${fmtTime(data.generated_at)} · ${data.brands.length} brands · ${data.alerts.length} alert events`;
     } catch (e) {
