@@ -248,6 +248,9 @@ pub struct CampaignRef {
     pub automated_share: f32,
     /// When its first text was posted.
     pub first_seen: DateTime<Utc>,
+    /// When its latest text so far was posted (this one's, or an earlier member's when this
+    /// one came late).
+    pub last_seen: DateTime<Utc>,
     /// Id of its first mention.
     pub first_mention_id: String,
     /// True on the mention that made the cluster a campaign (the `campaign` event).

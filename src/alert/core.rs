@@ -14,8 +14,8 @@ use super::terms::{capacity, drivers::drivers, window_capacity};
 use crate::config::{AlertConfig, TermsConfig};
 use crate::mention::CampaignRef;
 use crate::record::alert::{
-    AlertEvent, AlertState, CampaignEvent, CampaignKind, EmergingKind, EmergingTermEvent, Example,
-    InfoSeverity, Kind, Severity,
+    AlertEvent, AlertState, CampaignEvent, EmergingKind, EmergingTermEvent, Example, InfoSeverity,
+    Kind, Severity,
 };
 
 /// What the alert stage reads of a scored mention.
@@ -171,23 +171,7 @@ pub struct AlertCore {
 
 /// The campaign event of the record that made its cluster a campaign.
 fn campaign_event(rec: &ScoredInput, c: &CampaignRef) -> CampaignEvent {
-    CampaignEvent {
-        schema_version: 1,
-        kind: CampaignKind::Campaign,
-        id: c.id.clone(),
-        brand: rec.brand.clone(),
-        severity: InfoSeverity::Info,
-        first_seen: c.first_seen,
-        detected_at: rec.created_at,
-        authors: c.authors,
-        automated_share: c.automated_share,
-        first_mention_id: c.first_mention_id.clone(),
-        first_text: c
-            .first_text
-            .clone()
-            .unwrap_or_else(|| rec.text.chars().take(160).collect()),
-        detected_mention_id: rec.mention_id.clone(),
-    }
+    CampaignEvent::declared(&rec.brand, &rec.mention_id, rec.created_at, &rec.text, c)
 }
 
 impl AlertCore {
@@ -666,6 +650,7 @@ mod tests {
             authors: 10,
             automated_share: 0.5,
             first_seen: counted.created_at,
+            last_seen: counted.created_at,
             first_mention_id: "m0".into(),
             declared: true,
             first_text: Some("copy".into()),

@@ -137,7 +137,6 @@ impl Shared {
     }
 
     fn publish_campaign(&self, e: &CampaignEvent) {
-        self.metrics.live.record_campaign(e);
         CampaignPublished(e).emit(&self.metrics);
         self.send_json(&e.brand, e);
     }

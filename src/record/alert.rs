@@ -128,6 +128,9 @@ pub struct CampaignEvent {
     pub first_seen: DateTime<Utc>,
     /// When the mention that made it a campaign was posted.
     pub detected_at: DateTime<Utc>,
+    /// Its latest text when it was recognised (members on the scored topic carry the
+    /// campaign's `last_seen` as it grows).
+    pub last_seen: DateTime<Utc>,
     /// Distinct authors when it was recognised.
     pub authors: u32,
     /// Share of them whose automation score reaches `screen.automated_at`.
@@ -138,6 +141,37 @@ pub struct CampaignEvent {
     pub first_text: String,
     /// The mention that made it a campaign.
     pub detected_mention_id: String,
+}
+
+impl CampaignEvent {
+    /// The event of the mention (`mention_id` of `brand`, posted at `at`) that made its
+    /// cluster the campaign `c`.
+    pub fn declared(
+        brand: &str,
+        mention_id: &str,
+        at: DateTime<Utc>,
+        text: &str,
+        c: &crate::mention::CampaignRef,
+    ) -> Self {
+        CampaignEvent {
+            schema_version: 1,
+            kind: CampaignKind::Campaign,
+            id: c.id.clone(),
+            brand: brand.to_string(),
+            severity: InfoSeverity::Info,
+            first_seen: c.first_seen,
+            detected_at: at,
+            last_seen: c.last_seen,
+            authors: c.authors,
+            automated_share: c.automated_share,
+            first_mention_id: c.first_mention_id.clone(),
+            first_text: c
+                .first_text
+                .clone()
+                .unwrap_or_else(|| text.chars().take(160).collect()),
+            detected_mention_id: mention_id.to_string(),
+        }
+    }
 }
 
 /// The `kind` of a [`CampaignEvent`].

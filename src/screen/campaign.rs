@@ -86,6 +86,8 @@ struct Cluster {
     seed: [u16; HASHES],
     campaign_id: String,
     first_seen: i64,
+    /// Its latest text so far.
+    last_seen: i64,
     first_id: Box<str>,
     first_text: Box<str>,
     authors: HashSet<u64>,
@@ -100,6 +102,7 @@ struct Cluster {
 
 impl Cluster {
     fn add_author(&mut self, author: u64, automated: bool, at: i64) {
+        self.last_seen = self.last_seen.max(at);
         let new = if self.authors.len() < MAX_CLUSTER_AUTHORS {
             self.authors.insert(author)
         } else {
@@ -123,6 +126,10 @@ impl Cluster {
             },
             first_seen: Utc
                 .timestamp_opt(self.first_seen, 0)
+                .single()
+                .unwrap_or_default(),
+            last_seen: Utc
+                .timestamp_opt(self.last_seen, 0)
                 .single()
                 .unwrap_or_default(),
             first_mention_id: self.first_id.to_string(),
@@ -298,6 +305,7 @@ impl BrandIndex {
                 hash_str(&format!("{brand}\u{1f}{}", e.id)) >> 16
             ),
             first_seen: e.at,
+            last_seen: e.at,
             first_id: e.id.clone(),
             first_text: e.text.clone(),
             authors: HashSet::new(),

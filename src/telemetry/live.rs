@@ -192,12 +192,30 @@ impl LiveView {
             config,
             brands,
             dropped_brands,
+            campaigns,
             ..
         } = &mut *inner;
         let slots = (i64::from(config.hours) * 3600 / BUCKET_SECONDS).max(1);
         let now_minute = now.timestamp().div_euclid(BUCKET_SECONDS);
-        // Mentions the screen stage left out of the brand's numbers are left out here too.
-        for r in records.filter(|r| r.excluded.is_none()) {
+        for r in records {
+            // Campaigns (kept like alerts, up to `telemetry.live_alerts`), from the mention
+            // that made each one and grown by its later members; so the page lists them with
+            // the alert stage off too.
+            if let Some(c) = &r.campaign {
+                if c.declared {
+                    let event =
+                        CampaignEvent::declared(&r.brand, &r.mention_id, r.created_at, &r.text, c);
+                    push_bounded(campaigns, &event, config.alerts);
+                } else if let Some(e) = campaigns.iter_mut().find(|e| e.id == c.id) {
+                    e.authors = e.authors.max(c.authors);
+                    e.last_seen = e.last_seen.max(c.last_seen);
+                    e.automated_share = c.automated_share;
+                }
+            }
+            // Mentions the screen stage left out of the brand's numbers are left out here too.
+            if r.excluded.is_some() {
+                continue;
+            }
             if !brands.contains_key(&r.brand) {
                 if brands.len() >= config.max_brands {
                     *dropped_brands += 1;
@@ -255,14 +273,6 @@ impl LiveView {
         let mut inner = self.lock();
         let keep = inner.config.alerts;
         push_bounded(&mut inner.emerging, event, keep);
-    }
-
-    /// Records a campaign event as published (kept like alerts, up to
-    /// `telemetry.live_alerts`).
-    pub fn record_campaign(&self, event: &CampaignEvent) {
-        let mut inner = self.lock();
-        let keep = inner.config.alerts;
-        push_bounded(&mut inner.campaigns, event, keep);
     }
 
     /// The view as JSON, bucketed against the clock (see [`Self::snapshot_at`]).
@@ -392,7 +402,8 @@ pub struct Snapshot {
     pub alerts: Vec<AlertEvent>,
     /// Emerging-term events, newest first, as published to the alerts topic.
     pub emerging: Vec<EmergingTermEvent>,
-    /// Copy-paste campaign events, newest first, as published to the alerts topic.
+    /// Copy-paste campaigns, newest first: the `campaign` event's fields, with `authors`,
+    /// `automated_share` and `last_seen` as of the latest member scored.
     pub campaigns: Vec<CampaignEvent>,
     /// Records not kept because `max_brands` brands were tracked already.
     pub dropped_brands: u64,
@@ -538,5 +549,41 @@ mod tests {
         assert_eq!(alerts[0]["observed"], 2);
         assert_eq!(alerts[0]["examples"][0]["text"], "<b>bad</b>");
         assert_eq!(v["brands"].as_array().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn campaigns_come_from_scored_members_and_stay_out_of_the_counts() {
+        use crate::mention::{CampaignRef, Exclusion};
+        let live = LiveView::default();
+        let at = |t: i64| Utc.timestamp_opt(t, 0).unwrap();
+        let reference = |authors: u32, last: i64, declared: bool| CampaignRef {
+            id: "acme-c1".into(),
+            authors,
+            automated_share: 0.5,
+            first_seen: at(NOW - 100),
+            last_seen: at(last),
+            first_mention_id: "m1".into(),
+            declared,
+            first_text: declared.then(|| "copy text".to_string()),
+        };
+        let organic = scored("acme", "o", SentimentLabel::Positive, 0.5, NOW - 5);
+        let mut declared = scored("acme", "m10", SentimentLabel::Negative, -0.8, NOW - 50);
+        declared.campaign = Some(reference(10, NOW - 50, true));
+        declared.excluded = Some(Exclusion::Campaign);
+        let mut later = scored("acme", "m11", SentimentLabel::Negative, -0.8, NOW - 2);
+        later.campaign = Some(reference(12, NOW - 2, false));
+        later.excluded = Some(Exclusion::Campaign);
+        // A member of a campaign the view never saw declared adds nothing.
+        let mut unknown = later.clone();
+        unknown.campaign.as_mut().unwrap().id = "acme-c2".into();
+        live.record_scored_at([&organic, &declared, &later, &unknown], at(NOW));
+        let s = live.snapshot_at(at(NOW));
+        assert_eq!(s.campaigns.len(), 1);
+        let c = &s.campaigns[0];
+        assert_eq!((c.id.as_str(), c.authors), ("acme-c1", 12));
+        assert_eq!((c.detected_at, c.last_seen), (at(NOW - 50), at(NOW - 2)));
+        assert_eq!(c.first_text, "copy text");
+        assert_eq!(c.detected_mention_id, "m10");
+        assert_eq!(s.brands[0].in_window, 1, "campaign members are not counted");
     }
 }

@@ -234,7 +234,7 @@
         `${e.brand}: ${fmtInt.format(e.authors)} accounts posting `,
         el("q", {}, e.first_text),
         ` · ${Math.round(Number(e.automated_share) * 100)}% look automated`,
-        el("span", { class: "muted" }, ` · since ${fmtTime(e.first_seen)}, recognised ${fmtTime(e.detected_at)} · ${e.id}`),
+        el("span", { class: "muted" }, ` · first ${fmtTime(e.first_seen)}, recognised ${fmtTime(e.detected_at)}, last ${fmtTime(e.last_seen)} · ${e.id}`),
       ),
     );
     campaignsEl.replaceChildren(el("ul", { class: "campaigns" }, ...items));
