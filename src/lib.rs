@@ -86,6 +86,7 @@ pub mod demo;
 pub mod emit;
 pub mod eval;
 pub mod ingest;
+pub mod intent;
 pub mod kafka;
 pub mod lang;
 pub mod matcher;

@@ -402,6 +402,10 @@ pub struct ScoredMention {
     /// Why it is left out of the brand's metrics and alerts; absent when it is counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Exclusion>,
+    /// Complaint, question, praise or other; whether a person at the brand should answer it,
+    /// and how urgently (`docs/intent.md`). Absent on records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
     /// Author handle, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_handle: Option<String>,
@@ -417,4 +421,69 @@ pub struct ScoredMention {
     /// Id of the quoted mention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote_of: Option<String>,
+}
+
+/// One intent label.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentLabel {
+    /// A problem the author has with the brand.
+    Complaint,
+    /// The author asks something.
+    Question,
+    /// The author likes something.
+    Praise,
+    /// None of these.
+    Other,
+}
+
+impl IntentLabel {
+    /// As in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentLabel::Complaint => "complaint",
+            IntentLabel::Question => "question",
+            IntentLabel::Praise => "praise",
+            IntentLabel::Other => "other",
+        }
+    }
+
+    /// Parses a label as in JSON.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "complaint" => Some(IntentLabel::Complaint),
+            "question" => Some(IntentLabel::Question),
+            "praise" => Some(IntentLabel::Praise),
+            "other" => Some(IntentLabel::Other),
+            _ => None,
+        }
+    }
+}
+
+/// What a (mention, brand) asks of the brand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Intent {
+    /// `complaint`, `question`, `praise` (a complaint may also be a question), or `other`.
+    pub labels: Vec<IntentLabel>,
+    /// Strength of the cues behind the labels, 0-1 (an ordering, not a probability).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub confidence: f32,
+    /// A complaint or question that a person at the brand should answer.
+    pub needs_response: bool,
+    /// 0-100 when `needs_response`: intent, negativity, impact and age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub priority: Option<u32>,
 }

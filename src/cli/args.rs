@@ -122,6 +122,18 @@ See docs/screening.md.\n\n\
 Examples:\n  brandpulse campaign-eval --seed 7\n  brandpulse campaign-eval --brands 30 --hours 168 --config brandpulse.toml"
     )]
     CampaignEval(CampaignEvalArgs),
+    /// Measure intent and needs-response on labelled posts (tests/data/intent/posts.tsv).
+    #[command(
+        after_help = "Scores each post's sentiment with the chosen scorer, classifies its intent (complaint, question,\n\
+praise, other) and whether it needs a response, and compares with the labels: precision, recall\n\
+and F1 of needs_response per language, precision and recall of each label, per split (dev and\n\
+test were written before the cues, holdout after they were frozen: see its README). The last line\n\
+printed is `needs_response_precision=<p> needs_response_recall=<r> needs_response_f1=<f>` on the\n\
+holdout split.\n\
+See docs/intent.md.\n\n\
+Examples:\n  brandpulse intent-eval --scorer lexicon\n  brandpulse intent-eval --errors"
+    )]
+    IntentEval(IntentEvalArgs),
     /// Run the whole pipeline on an in-process broker with a generated sample stream.
     #[command(
         after_help = "Prints the broker's bootstrap address (attach any Kafka client to it), the live page URL and the metrics URL.\n\n\
@@ -200,6 +212,19 @@ pub struct EvalArgs {
     /// Labelled JSONL file.
     #[arg(long)]
     pub data: PathBuf,
+    #[command(flatten)]
+    pub scorer: ScorerArgs,
+}
+
+/// `brandpulse intent-eval`.
+#[derive(Args)]
+pub struct IntentEvalArgs {
+    /// Labelled TSV (split, lang, brand, intents, needs_response, text).
+    #[arg(long, default_value = "tests/data/intent/posts.tsv")]
+    pub data: PathBuf,
+    /// Also print every post whose labels were not exactly right.
+    #[arg(long)]
+    pub errors: bool,
     #[command(flatten)]
     pub scorer: ScorerArgs,
 }

@@ -8,6 +8,7 @@ mod campaign_eval;
 mod check;
 mod demo;
 mod eval;
+mod intent_eval;
 mod process;
 mod rules;
 mod run;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             | Command::Rules { .. }
             | Command::AlertEval(_)
             | Command::CampaignEval(_)
+            | Command::IntentEval(_)
     ) {
         setup::exit_quietly_on_broken_pipe();
     }
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::execute(args),
         Command::AlertEval(args) => alert_eval::execute(args),
         Command::CampaignEval(args) => campaign_eval::execute(args),
+        Command::IntentEval(args) => intent_eval::execute(args),
         Command::Demo(args) => demo::execute(args),
         Command::Rules { command } => match command {
             RulesCommand::Check(args) => rules::check(args),

@@ -14,6 +14,7 @@ pub mod kafka;
 use chrono::{DateTime, Utc};
 use rdkafka::message::{Header, OwnedHeaders};
 
+use crate::intent;
 use crate::mention::{MatchedMention, ScoredMention, SCORED_SCHEMA_VERSION};
 use crate::record::{BrandScore, DeadLetter};
 
@@ -220,6 +221,19 @@ pub fn dead_letter_headers(
     .headers
 }
 
+/// The part of `text` that was scored for a brand (`span`: byte ranges), or all of it.
+fn scored_text<'a>(text: &'a str, span: Option<&[[usize; 2]]>) -> std::borrow::Cow<'a, str> {
+    match span {
+        Some(ranges) => ranges
+            .iter()
+            .filter_map(|[a, b]| text.get(*a..*b))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .into(),
+        None => text.into(),
+    }
+}
+
 /// The output records of a scored mention: one per matched brand, `scores[i]` being the
 /// sentiment of `matched.matches[i]` (a brand without a score gets no record).
 pub fn scored_records(
@@ -229,6 +243,7 @@ pub fn scored_records(
 ) -> Vec<ScoredMention> {
     let m = &matched.mention;
     let screened = &matched.screening.brands;
+    let mut stream = String::new();
     matched
         .matches
         .iter()
@@ -256,6 +271,16 @@ pub fn scored_records(
             spam: matched.screening.spam.clone(),
             campaign: screened.get(i).and_then(|b| b.campaign.clone()),
             excluded: screened.get(i).and_then(|b| b.excluded),
+            intent: Some(intent::classify(
+                &intent::Post {
+                    text: &scored_text(&m.text, s.span.as_deref()),
+                    sentiment: s.scored.sentiment,
+                    repost: m.repost_of.is_some(),
+                    impact: matched.screening.impact,
+                    age_hours: (processed_at - m.created_at).num_seconds() as f64 / 3600.0,
+                },
+                &mut stream,
+            )),
             author_handle: m.author.as_ref().and_then(|a| a.handle.clone()),
             url: m.url.clone(),
             repost_of: m.repost_of.as_ref().map(|r| r.id.clone()),

@@ -445,6 +445,7 @@ mod tests {
             spam: vec![],
             campaign: None,
             excluded: None,
+            intent: None,
             author_handle: None,
             url: None,
             repost_of: None,
