@@ -9,8 +9,6 @@
 //!
 //! `cargo run --release --example alert_terms_cost`. Figures: `benches/RESULTS.md`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use brandpulse::alert::core::{AlertCore, ScoredInput};
@@ -29,23 +27,11 @@ use chrono::{TimeDelta, Utc};
 #[path = "../benches/data/corpus.rs"]
 mod corpus;
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 fn scored_inputs(config: &Config) -> Vec<ScoredInput> {
     let corpus = corpus::canonical(20_000);
@@ -115,7 +101,7 @@ fn main() {
 
     // Memory at 1,000 brands with the defaults (per_brand, max_total).
     let brands = 1000;
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting_alloc::live();
     let mut core = AlertCore::new(&config.alert);
     let t0 = records
         .first()
@@ -145,7 +131,7 @@ fn main() {
         }
         core.close();
     }
-    let live = LIVE.load(Ordering::Relaxed) - before;
+    let live = counting_alloc::live() - before;
     println!(
         "memory: {brands} brands, {} terms kept ({} per brand at most with max_total {}), live heap {:.1} MiB, {:.1} KiB per brand; bound {:.1} MiB",
         core.terms_kept(),

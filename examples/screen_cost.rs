@@ -9,8 +9,6 @@
 //!
 //! `cargo run --release --example screen_cost`. Figures: `benches/RESULTS.md`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use brandpulse::config::memory::{AUTHOR_BYTES, CAMPAIGN_ENTRY_BYTES};
@@ -27,23 +25,11 @@ use chrono::TimeDelta;
 #[path = "../benches/data/corpus.rs"]
 mod corpus;
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 fn matched(config: &Config) -> Vec<MatchedMention> {
     let corpus = corpus::canonical(20_000);
@@ -100,7 +86,7 @@ fn main() {
     }
     let many = Config::from_toml(&toml, "1000 brands").expect("1,000 brands");
     let per_brand = defaults.campaign.capacity(brands);
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting_alloc::live();
     let mut screener = Screener::new(&defaults, &many.brands);
     let t0 = mentions[0].mention.created_at;
     let texts: Vec<&MatchedMention> = mentions
@@ -130,7 +116,7 @@ fn main() {
             posted += 1;
         }
     }
-    let live = LIVE.load(Ordering::Relaxed) - before;
+    let live = counting_alloc::live() - before;
     let bound =
         screener.remembered() * CAMPAIGN_ENTRY_BYTES + defaults.tracked_authors * AUTHOR_BYTES;
     println!(
