@@ -196,6 +196,7 @@ async fn bench(n: usize, alert: Option<bool>, screen: bool) -> Result<Report, Bo
         (brandpulse::demo::generator::TWEETS_TOPIC, 2),
         (config.output.topic.as_str(), 4),
         (config.output.dead_letter_topic.as_str(), 1),
+        (config.output.inbox_topic.as_str(), 2),
     ] {
         cluster.create_topic(topic, partitions, 1)?;
     }

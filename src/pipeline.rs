@@ -209,6 +209,7 @@ pub async fn run_reloadable(
         metrics.clone(),
         config.output.topic.clone(),
         config.output.dead_letter_topic.clone(),
+        Some(config.output.inbox_topic.clone()).filter(|t| !t.is_empty()),
         config.pipeline.max_in_flight,
         config.pipeline.max_in_flight_bytes,
         config.output.max_message_bytes,

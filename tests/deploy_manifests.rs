@@ -88,6 +88,9 @@ fn topics(c: &Config) -> Vec<String> {
     let mut t: Vec<String> = c.inputs.iter().map(|i| i.topic.clone()).collect();
     t.push(c.output.topic.clone());
     t.push(c.output.dead_letter_topic.clone());
+    if !c.output.inbox_topic.is_empty() {
+        t.push(c.output.inbox_topic.clone());
+    }
     if c.alert.enabled {
         t.push(c.alert.alerts_topic.clone());
         t.push(c.alert.checkpoint_topic.clone());

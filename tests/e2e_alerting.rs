@@ -478,7 +478,13 @@ fn annotation<'a>(alert: &'a serde_json::Value, name: &str) -> &'a str {
 #[ignore = "needs Prometheus and Alertmanager: run `make test` (scripts/ensure-prometheus.sh)"]
 fn health_alert_reaches_the_chat_receiver() {
     let cluster = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [("mentions", 1), ("tweets", 1), ("scored", 1), ("dead", 1)] {
+    for (t, p) in [
+        ("mentions", 1),
+        ("tweets", 1),
+        ("scored", 1),
+        ("dead", 1),
+        ("inbox", 1),
+    ] {
         cluster.create_topic(t, p, 1).expect("create topic");
     }
     let dir = tempfile::tempdir().unwrap();

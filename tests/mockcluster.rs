@@ -1,6 +1,6 @@
 //! Pipeline tests against librdkafka's in-process mock cluster: at-least-once across a
-//! restart, two group members splitting partitions, and every kind of bad input reaching the
-//! dead-letter topic with its reason.
+//! restart, two group members splitting partitions, every kind of bad input reaching the
+//! dead-letter topic with its reason, and the mentions that need a response reaching the inbox.
 
 mod common;
 
@@ -17,7 +17,13 @@ fn cluster() -> (
     String,
 ) {
     let c = MockCluster::new(1).expect("mock cluster");
-    for (t, p) in [("mentions", 4), ("tweets", 1), ("scored", 2), ("dead", 1)] {
+    for (t, p) in [
+        ("mentions", 4),
+        ("tweets", 1),
+        ("scored", 2),
+        ("dead", 1),
+        ("inbox", 1),
+    ] {
         c.create_topic(t, p, 1).expect("create topic");
     }
     let b = c.bootstrap_servers();
@@ -361,4 +367,77 @@ async fn stream_notices_are_counted_and_deletions_reach_the_scored_topic() {
             .get(),
         0
     );
+}
+
+/// Complaints and questions that need a response also reach the inbox topic, keyed by brand,
+/// highest priority first within a batch; praise reaches the scored topic only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_that_need_a_response_reach_the_inbox_topic() {
+    let (_cluster, brokers) = cluster();
+    let config = Config::from_toml(&config_toml(&brokers, "inbox", ""), "test").unwrap();
+    let mention = |id: &str, text: &str| {
+        serde_json::json!({
+            "id": id, "text": text, "created_at": "2026-11-01T12:00:00Z",
+            "source": "twitter", "lang": "en", "author": {"id": id, "followers": 100},
+        })
+        .to_string()
+    };
+    // One key, so one partition and one batch: the inbox order is the priority order.
+    let records: Vec<Input<'_>> = [
+        mention("m-praise", "Acme rocket skates are great, love them"),
+        mention(
+            "m-question",
+            "@acme do you ship Acme rocket skates to Canada?",
+        ),
+        mention(
+            "m-complaint",
+            "@acme my Acme rocket skates broke after two days, how do I get a refund?",
+        ),
+    ]
+    .into_iter()
+    .map(|p| ("mentions", Some(b"k".to_vec()), Some(p.into_bytes())))
+    .collect();
+    produce(&brokers, &records).await;
+    let member = start(&config);
+    let reads = tokio::task::spawn_blocking({
+        let brokers = brokers.clone();
+        move || {
+            read_until(
+                &brokers,
+                &["scored", "inbox"],
+                Duration::from_secs(30),
+                |r| {
+                    r.iter().filter(|x| x.topic == "scored").count() >= 3
+                        && r.iter().filter(|x| x.topic == "inbox").count() >= 2
+                },
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let metrics = member.stop().await;
+    let inbox: Vec<serde_json::Value> = reads
+        .iter()
+        .filter(|r| r.topic == "inbox")
+        .map(|r| {
+            assert_eq!(r.key.as_deref(), Some(&b"acme"[..]), "keyed by brand");
+            r.json()
+        })
+        .collect();
+    let ids: Vec<&str> = inbox
+        .iter()
+        .map(|v| v["mention_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["m-complaint", "m-question"], "highest priority first");
+    assert_eq!(
+        inbox[0]["intent"]["labels"],
+        serde_json::json!(["complaint", "question"])
+    );
+    assert!(inbox[0]["intent"]["priority"].as_u64() > inbox[1]["intent"]["priority"].as_u64());
+    let praise = reads
+        .iter()
+        .find(|r| r.topic == "scored" && r.json()["mention_id"] == "m-praise")
+        .expect("praise is scored");
+    assert_eq!(praise.json()["intent"]["needs_response"], false);
+    assert_eq!(metrics.produced.with_label_values(&["inbox"]).get(), 2);
 }

@@ -1,4 +1,4 @@
-//! `[output]`: the scored and dead-letter topics and the largest record produced.
+//! `[output]`: the scored, inbox and dead-letter topics and the largest record produced.
 
 use serde::Deserialize;
 
@@ -15,6 +15,11 @@ pub struct OutputConfig {
     /// Topic for records that could not be decoded, with the reason in headers.
     #[serde(default = "default_dlq_topic")]
     pub dead_letter_topic: String,
+    /// Topic for the scored mentions that need a response (`intent.needs_response`, not
+    /// excluded by the screen stage), keyed by brand id, highest priority first within a
+    /// batch (`docs/intent.md`); `""` turns the inbox off.
+    #[serde(default = "default_inbox_topic")]
+    pub inbox_topic: String,
     /// Largest record the producers send (librdkafka's `message.max.bytes`). A dead letter
     /// over it is cut to fit; keep it at most the broker's (or topic's) `max.message.bytes`.
     #[serde(default = "default_max_message_bytes")]
@@ -26,6 +31,7 @@ impl Default for OutputConfig {
         Self {
             topic: default_scored_topic(),
             dead_letter_topic: default_dlq_topic(),
+            inbox_topic: default_inbox_topic(),
             max_message_bytes: default_max_message_bytes(),
         }
     }
@@ -40,6 +46,9 @@ fn default_scored_topic() -> String {
 }
 fn default_dlq_topic() -> String {
     "brandpulse.dead-letters".into()
+}
+fn default_inbox_topic() -> String {
+    "brandpulse.inbox".into()
 }
 
 impl OutputConfig {

@@ -51,6 +51,18 @@ fn bad_values_name_their_field() {
             "output.dead_letter_topic",
         ),
         (
+            "[output]\ninbox_topic = \"brandpulse.scored\"",
+            "output.inbox_topic",
+        ),
+        (
+            "[output]\ninbox_topic = \"bad topic\"",
+            "output.inbox_topic",
+        ),
+        (
+            "[[inputs]]\ntopic = \"brandpulse.inbox\"",
+            "inputs[0].topic",
+        ),
+        (
             "[pipeline]\ndrain_timeout = \"60s\"",
             "pipeline.drain_timeout",
         ),
@@ -124,5 +136,15 @@ fn run_needs_inputs_and_brands() {
     let c = Config::from_toml("", "t").unwrap();
     assert!(
         matches!(c.validate_for_run(), Err(ConfigError::Invalid { field, .. }) if field == "inputs")
+    );
+}
+
+#[test]
+fn an_empty_inbox_topic_turns_the_inbox_off() {
+    let c = Config::from_toml("[output]\ninbox_topic = \"\"", "t").unwrap();
+    assert!(c.output.inbox_topic.is_empty());
+    assert_eq!(
+        Config::from_toml("", "t").unwrap().output.inbox_topic,
+        "brandpulse.inbox"
     );
 }

@@ -37,10 +37,20 @@ pub(super) fn validate(inputs: &[InputConfig], output: &OutputConfig) -> Result<
             "must differ from output.topic",
         ));
     }
-    if let Some(i) = inputs
-        .iter()
-        .position(|inp| inp.topic == output.topic || inp.topic == output.dead_letter_topic)
-    {
+    if !output.inbox_topic.is_empty() {
+        validate_topic_name("output.inbox_topic", &output.inbox_topic)?;
+        if output.inbox_topic == output.topic || output.inbox_topic == output.dead_letter_topic {
+            return Err(invalid(
+                "output.inbox_topic",
+                "must differ from output.topic and output.dead_letter_topic (\"\" turns the inbox off)",
+            ));
+        }
+    }
+    if let Some(i) = inputs.iter().position(|inp| {
+        inp.topic == output.topic
+            || inp.topic == output.dead_letter_topic
+            || inp.topic == output.inbox_topic
+    }) {
         return Err(invalid(
             format!("inputs[{i}].topic"),
             "is also an output topic: brandpulse would read its own output",

@@ -78,6 +78,7 @@ pub async fn run(opts: DemoOptions, scorer: Box<dyn Scorer>) -> Result<(), DemoE
         ("tweets", 2),
         (config.output.topic.as_str(), 4),
         (config.output.dead_letter_topic.as_str(), 1),
+        (config.output.inbox_topic.as_str(), 2),
         (config.alert.alerts_topic.as_str(), 1),
         (config.alert.checkpoint_topic.as_str(), 1),
     ] {
@@ -94,8 +95,8 @@ pub async fn run(opts: DemoOptions, scorer: Box<dyn Scorer>) -> Result<(), DemoE
 
     println!("brandpulse demo");
     println!(
-        "  in-process Kafka broker : {bootstrap}   (topics: mentions, tweets -> {}, {})",
-        config.output.topic, config.output.dead_letter_topic
+        "  in-process Kafka broker : {bootstrap}   (topics: mentions, tweets -> {}, {}, {})",
+        config.output.topic, config.output.inbox_topic, config.output.dead_letter_topic
     );
     println!("  live page               : http://{addr}/");
     println!("  metrics                 : http://{addr}/metrics");

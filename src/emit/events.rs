@@ -21,11 +21,18 @@ pub enum Output {
     DeadLetter,
     /// A deletion record (from a `delete` notice).
     Deletion,
+    /// A scored mention that needs a response, on the inbox topic.
+    Inbox,
 }
 
 impl Output {
     /// Every label value, for pre-registering series.
-    pub const ALL: [Output; 3] = [Output::Scored, Output::DeadLetter, Output::Deletion];
+    pub const ALL: [Output; 4] = [
+        Output::Scored,
+        Output::DeadLetter,
+        Output::Deletion,
+        Output::Inbox,
+    ];
 
     /// The metric label.
     pub fn label(self) -> &'static str {
@@ -33,6 +40,7 @@ impl Output {
             Output::Scored => "scored",
             Output::DeadLetter => "dead_letter",
             Output::Deletion => "deletion",
+            Output::Inbox => "inbox",
         }
     }
 }
@@ -242,7 +250,7 @@ mod tests {
             Produced(output).emit(&m);
         }
         let produced = |o: Output| m.produced.with_label_values(&[o.label()]).get();
-        assert_eq!(Output::ALL.map(produced), [1, 1, 1]);
+        assert_eq!(Output::ALL.map(produced), [1, 1, 1, 1]);
         assert_eq!(m.deletions.get(), 1);
 
         OutputDropped {

@@ -84,6 +84,8 @@ struct Pending {
     attempt: u32,
     /// A deletion record (counted apart from scored mentions).
     deletion: bool,
+    /// A copy of a scored mention for the inbox topic.
+    inbox: bool,
 }
 
 impl Pending {
@@ -118,6 +120,8 @@ pub struct Emitter {
     metrics: Metrics,
     scored_topic: String,
     dead_letter_topic: String,
+    /// `None`: the inbox is off.
+    inbox_topic: Option<String>,
     max_in_flight: usize,
     max_in_flight_bytes: usize,
     max_message_bytes: usize,
@@ -136,6 +140,7 @@ impl Emitter {
         metrics: Metrics,
         scored_topic: String,
         dead_letter_topic: String,
+        inbox_topic: Option<String>,
         max_in_flight: usize,
         max_in_flight_bytes: usize,
         max_message_bytes: usize,
@@ -154,6 +159,7 @@ impl Emitter {
             metrics,
             scored_topic,
             dead_letter_topic,
+            inbox_topic,
             max_in_flight,
             max_in_flight_bytes,
             max_message_bytes,
@@ -201,6 +207,8 @@ impl Emitter {
                         .collect();
                     self.metrics.live.record_scored(batch.iter().flat_map(|(_, s)| s.iter()));
                     let batch_mention = batch.iter().find_map(|(_, s)| s.first()).map(|s| s.mention_id.clone());
+                    // Inbox copies go out after the batch's other outputs, highest priority first.
+                    let mut inbox: Vec<(u32, Pending)> = Vec::new();
                     for (outbound, scored) in batch {
                         let id = next_id;
                         next_id += 1;
@@ -211,19 +219,26 @@ impl Emitter {
                         if let Outputs::Notice(n) = &outbound.outputs {
                             pending = self.deletions(id, n, &mut recent)?;
                         }
-                        if pending.is_empty() {
+                        let needing = self.inbox_pending(id, &scored)?;
+                        if pending.is_empty() && needing.is_empty() {
                             self.complete(&outbound.origin, scored.first().map(|s| s.mention_id.as_str()));
                             continue;
                         }
                         records.insert(id, InFlightRecord {
                             origin: outbound.origin,
                             mention_id: scored.first().map(|s| s.mention_id.clone()),
-                            remaining: pending.len(),
+                            remaining: pending.len() + needing.len(),
                         });
                         for p in pending {
                             in_flight_bytes += p.size();
                             deliveries.push(self.send(p));
                         }
+                        inbox.extend(needing);
+                    }
+                    inbox.sort_by_key(|(priority, _)| std::cmp::Reverse(*priority));
+                    for (_, p) in inbox {
+                        in_flight_bytes += p.size();
+                        deliveries.push(self.send(p));
                     }
                     observe(&self.metrics.stage_latency.with_label_values(&["emit"]), started.elapsed().as_secs_f64(), batch_mention.as_deref());
                 }
@@ -235,6 +250,8 @@ impl Emitter {
                                 Output::DeadLetter
                             } else if pending.deletion {
                                 Output::Deletion
+                            } else if pending.inbox {
+                                Output::Inbox
                             } else {
                                 Output::Scored
                             };
@@ -273,6 +290,42 @@ impl Emitter {
         Ok(())
     }
 
+    /// The inbox copies of a consumed record's scored mentions that need a response and are
+    /// counted (not excluded by the screen stage), with their priority; none when the inbox
+    /// is off.
+    fn inbox_pending(
+        &self,
+        id: u64,
+        scored: &[ScoredMention],
+    ) -> Result<Vec<(u32, Pending)>, EmitError> {
+        if self.inbox_topic.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for s in scored {
+            let Some(intent) = s.intent.as_ref().filter(|i| i.needs_response) else {
+                continue;
+            };
+            if s.excluded.is_some() {
+                continue;
+            }
+            out.push((
+                intent.priority.unwrap_or(0),
+                Pending {
+                    record: id,
+                    dead_letter: None,
+                    key: Some(s.brand.as_bytes().to_vec()),
+                    payload: Some(encode_scored(s)?),
+                    headers: None,
+                    attempt: 0,
+                    deletion: false,
+                    inbox: true,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
     /// Builds the messages of one consumed record (`scored`: its scored mentions, if any).
     fn to_pending(
         &self,
@@ -293,6 +346,7 @@ impl Emitter {
                         headers: None,
                         attempt: 0,
                         deletion: false,
+                        inbox: false,
                     });
                 }
                 v
@@ -347,6 +401,7 @@ impl Emitter {
                 })),
                 attempt: 0,
                 deletion: true,
+                inbox: false,
             });
         }
         Ok(out)
@@ -378,6 +433,7 @@ impl Emitter {
             headers: Some(built.headers),
             attempt: 0,
             deletion: false,
+            inbox: false,
         }
     }
 
@@ -399,13 +455,17 @@ impl Emitter {
                     cause: DeadLetterCause::Refused(kind, error),
                 }
                 .emit(&self.metrics);
+                let topic = match &self.inbox_topic {
+                    Some(inbox) if pending.inbox => inbox.clone(),
+                    _ => self.scored_topic.clone(),
+                };
                 let source = Arc::new(Source {
                     reason: kind.reason(),
-                    detail: format!("producing to {}: {error}", self.scored_topic),
+                    detail: format!("producing to {topic}: {error}"),
                     key: pending.key,
                     payload: pending.payload,
                     origin,
-                    output_topic: Some(self.scored_topic.clone()),
+                    output_topic: Some(topic),
                 });
                 Some(self.dead_letter(pending.record, source, Cut::Whole))
             }
@@ -462,10 +522,10 @@ impl Emitter {
     /// Enqueues one message; the future resolves when Kafka acknowledges it or fails.
     fn send(&self, p: Pending) -> futures::future::BoxFuture<'static, Delivery> {
         let producer = self.producer.clone();
-        let topic = if p.dead_letter.is_some() {
-            self.dead_letter_topic.clone()
-        } else {
-            self.scored_topic.clone()
+        let topic = match (&p.dead_letter, &self.inbox_topic) {
+            (Some(_), _) => self.dead_letter_topic.clone(),
+            (None, Some(inbox)) if p.inbox => inbox.clone(),
+            _ => self.scored_topic.clone(),
         };
         Box::pin(async move {
             let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&topic);

@@ -105,7 +105,7 @@ pub struct Metrics {
     pub screen_author_fields_invalid: CounterVec,
     /// Records consumed per input topic.
     pub consumed: CounterVec,
-    /// Records produced and acknowledged per output (`scored`, `deletion`, `dead_letter`).
+    /// Records produced and acknowledged per output (`scored`, `deletion`, `dead_letter`, `inbox`).
     pub produced: CounterVec,
     /// Dead letters per reason.
     pub dead_letters: CounterVec,

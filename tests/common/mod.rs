@@ -48,6 +48,7 @@ format = "twitter-v1"
 [output]
 topic = "scored"
 dead_letter_topic = "dead"
+inbox_topic = "inbox"
 [pipeline]
 batch_size = 64
 batch_wait = "10ms"
@@ -244,6 +245,10 @@ pub fn mock_cluster(
     let cluster = rdkafka::mocking::MockCluster::new(1).expect("mock cluster");
     for (t, p) in topics {
         cluster.create_topic(t, *p, 1).expect("create topic");
+    }
+    // The inbox topic of `config_toml`, for every test.
+    if !topics.iter().any(|(t, _)| *t == "inbox") {
+        cluster.create_topic("inbox", 1, 1).expect("create topic");
     }
     let brokers = cluster.bootstrap_servers();
     (cluster, brokers)

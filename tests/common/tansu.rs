@@ -114,6 +114,7 @@ pub async fn create_topics(brokers: &str) {
         NewTopic::new("tweets", 1, TopicReplication::Fixed(1)),
         NewTopic::new("scored", 3, TopicReplication::Fixed(1)),
         NewTopic::new("dead", 1, TopicReplication::Fixed(1)),
+        NewTopic::new("inbox", 1, TopicReplication::Fixed(1)),
     ];
     let results = admin
         .create_topics(&topics, &AdminOptions::new())
