@@ -249,6 +249,12 @@ fn live_page_draws_the_demo_in_headless_chromium() {
         "{status}"
     );
     assert!(dom.contains(r#"<section id="campaigns-section">"#));
+    // Each brand's inbox list rendered (its item count is set after it was drawn).
+    let inboxes = regex::Regex::new(r#"<ul class="inbox mentions" data-items="(\d+)">"#)
+        .unwrap()
+        .captures_iter(&dom)
+        .count();
+    assert!(inboxes >= 2, "an inbox list per brand section: {inboxes}");
     let shown: usize = attr(&status, "data-brands").unwrap().parse().unwrap();
     assert!(shown >= 2, "{status}");
     for brand in &brands {

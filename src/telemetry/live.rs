@@ -84,12 +84,38 @@ pub struct RecentMention {
     pub reach: u64,
 }
 
+/// A mention that needs a response, as the live page's inbox lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct InboxItem {
+    /// Mention id.
+    pub id: String,
+    /// Text, at most [`TEXT_CHARS`] characters (an ellipsis marks a cut).
+    pub text: String,
+    /// `complaint`, `question` (one or both).
+    pub labels: Vec<&'static str>,
+    /// 0-100 (`docs/intent.md`).
+    pub priority: u32,
+    /// Author handle, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_handle: Option<String>,
+    /// Link to the post, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Event time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inbox items kept per brand on the live page (the highest priorities of the newest ones).
+pub const INBOX_ITEMS: usize = 10;
+
 #[derive(Debug, Default)]
 struct BrandView {
     /// Ring of per-minute buckets, indexed by `minute % len`; allocated on first use.
     buckets: Vec<Bucket>,
     /// Newest last.
     recent: VecDeque<RecentMention>,
+    /// Mentions that need a response, newest last, at most [`INBOX_ITEMS`] x 4.
+    inbox: VecDeque<InboxItem>,
     /// Mentions recorded since start (all event times).
     total: u64,
 }
@@ -242,6 +268,25 @@ impl LiveView {
                 b.counts[label_index(r.sentiment.label)] += 1;
                 b.score_sum += f64::from(r.sentiment.score);
             }
+            if let Some(intent) = r.intent.as_ref().filter(|i| i.needs_response) {
+                if view.inbox.len() == INBOX_ITEMS * 4 {
+                    view.inbox.pop_front();
+                }
+                view.inbox.push_back(InboxItem {
+                    id: r.mention_id.clone(),
+                    text: truncate(&r.text, TEXT_CHARS),
+                    labels: intent
+                        .labels
+                        .iter()
+                        .map(|l| l.as_str())
+                        .filter(|l| matches!(*l, "complaint" | "question"))
+                        .collect(),
+                    priority: intent.priority.unwrap_or(0),
+                    author_handle: r.author_handle.clone(),
+                    url: r.url.clone(),
+                    created_at: r.created_at,
+                });
+            }
             if config.recent > 0 {
                 if view.recent.len() == config.recent {
                     view.recent.pop_front();
@@ -340,6 +385,17 @@ impl LiveView {
                     in_window,
                     series,
                     recent: view.recent.iter().rev().cloned().collect(),
+                    inbox: {
+                        let mut items: Vec<InboxItem> = view.inbox.iter().cloned().collect();
+                        // Highest priority first, the newest first among equals.
+                        items.sort_by(|a, b| {
+                            b.priority
+                                .cmp(&a.priority)
+                                .then(b.created_at.cmp(&a.created_at))
+                        });
+                        items.truncate(INBOX_ITEMS);
+                        items
+                    },
                 }
             })
             .collect();
@@ -383,6 +439,9 @@ pub struct BrandSnapshot {
     pub series: Series,
     /// Recent scored mentions, newest first.
     pub recent: Vec<RecentMention>,
+    /// Recent mentions that need a response (complaints, questions; not excluded), highest
+    /// priority first, at most [`INBOX_ITEMS`]. Not yet marked answered: see docs/intent.md.
+    pub inbox: Vec<InboxItem>,
 }
 
 /// What `/api/live` returns.
@@ -586,5 +645,33 @@ mod tests {
         assert_eq!(c.first_text, "copy text");
         assert_eq!(c.detected_mention_id, "m10");
         assert_eq!(s.brands[0].in_window, 1, "campaign members are not counted");
+    }
+
+    #[test]
+    fn the_inbox_lists_needing_mentions_by_priority() {
+        use crate::mention::{Exclusion, Intent, IntentLabel};
+        let live = LiveView::default();
+        let at = |t: i64| Utc.timestamp_opt(t, 0).unwrap();
+        let needing = |id: &str, priority: u32, t: i64| {
+            let mut r = scored("acme", id, SentimentLabel::Negative, -0.5, t);
+            r.intent = Some(Intent {
+                labels: vec![IntentLabel::Complaint],
+                confidence: 0.8,
+                needs_response: true,
+                priority: Some(priority),
+            });
+            r
+        };
+        let low = needing("low", 30, NOW - 30);
+        let high = needing("high", 70, NOW - 20);
+        let newer_low = needing("newer-low", 30, NOW - 10);
+        let mut excluded = needing("raid", 90, NOW - 5);
+        excluded.excluded = Some(Exclusion::Campaign);
+        let praise = scored("acme", "praise", SentimentLabel::Positive, 0.8, NOW - 1);
+        live.record_scored_at([&low, &high, &newer_low, &excluded, &praise], at(NOW));
+        let s = live.snapshot_at(at(NOW));
+        let ids: Vec<&str> = s.brands[0].inbox.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["high", "newer-low", "low"]);
+        assert_eq!(s.brands[0].inbox[0].labels, ["complaint"]);
     }
 }

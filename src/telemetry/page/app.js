@@ -135,6 +135,7 @@
     const volEl = el("div", { class: "chart volume", "data-brand": id });
     const sentEl = el("div", { class: "chart sentiment", "data-brand": id });
     const mentions = el("ul", { class: "mentions" });
+    const inbox = el("ul", { class: "inbox mentions" });
     const section = el(
       "section",
       { class: "brand", id: "brand-" + id, "data-brand": id },
@@ -143,12 +144,33 @@
       volEl,
       el("p", { class: "chart-title" }, "average sentiment per minute (-1 .. +1)"),
       sentEl,
+      el("p", { class: "chart-title" }, "needs a response (complaints and questions, highest priority first)"),
+      inbox,
       el("p", { class: "chart-title" }, "recent scored mentions"),
       mentions,
     );
     brandsEl.append(section);
     const width = chartWidth(section);
-    return { section, totals, vol: volumeChart(volEl, width), sent: sentimentChart(sentEl, width), mentions };
+    return { section, totals, vol: volumeChart(volEl, width), sent: sentimentChart(sentEl, width), mentions, inbox };
+  }
+
+  function renderInbox(ul, items) {
+    const now = Date.now();
+    const rows = (items || []).map((m) => {
+      const ageMin = Math.max(0, Math.round((now - Date.parse(m.created_at)) / 60000));
+      const who = m.author_handle ? `@${m.author_handle} · ` : "";
+      // Only http(s) links: a mention's url is input, and a javascript: URL would run here.
+      const link = typeof m.url === "string" && /^https?:\/\//i.test(m.url);
+      const text = link ? el("a", { class: "text", href: m.url, rel: "noopener noreferrer" }, m.text) : el("span", { class: "text" }, m.text);
+      return el(
+        "li",
+        { "data-id": m.id, "data-priority": String(m.priority) },
+        el("span", { class: "label priority", title: "priority 0-100" }, `${m.priority} ${m.labels.join("+")}`),
+        el("span", {}, text, el("span", { class: "meta" }, `${who}${ageMin} min ago · id ${m.id}`)),
+      );
+    });
+    ul.replaceChildren(...(rows.length ? rows : [el("li", { class: "muted" }, "nothing waiting")]));
+    ul.dataset.items = String(rows.length);
   }
 
   function renderMentions(ul, recent) {
@@ -182,6 +204,7 @@
       view.vol.set(minutes, b.series);
       view.sent.set(minutes, b.series);
       renderMentions(view.mentions, b.recent);
+      renderInbox(view.inbox, b.inbox);
     }
     const span = minutes.length ? `last ${minutes.length} min of at most ${data.hours} h` : "";
     windowNote.textContent = span;
