@@ -11,14 +11,14 @@
 //! [`pipeline`] only wires the shells together with bounded channels.
 //!
 //! ```text
-//!  Kafka input topics                                                 Kafka: scored topic
-//!        |                                                            (key = brand id)
-//!  [ingest] --batch--> [matcher] --batch--> [score] --batch--> [emit] -----+
-//!   decode               one Aho-Corasick     dedicated         build,     |
-//!   canonical /          pass over all        thread, Scorer    produce,   +--> dead-letter topic
-//!   twitter-v1           brands' terms        trait, batches    ack, then        (reason headers)
-//!        |                                                      store offset    |
-//!        +--------------- rejected records go straight to emit ----------------+
+//!  Kafka input topics                                                   Kafka: scored topic
+//!        |                                                              (key = brand id), inbox
+//!  [ingest] --batch--> [matcher] ----> [screen] ----> [score] ----> [emit] -----+
+//!   decode               one Aho-Corasick  spam,        dedicated     build,    |
+//!   canonical /          pass over all     accounts,    thread,       intent,   +--> dead-letter topic
+//!   twitter-v1           brands' terms     campaigns    Scorer trait  produce,       (reason headers)
+//!        |                                                            ack, store    |
+//!        +--------------- rejected records go straight to emit ---------------------+
 //!
 //!  [alert] scored topic -> per-brand windows -> alerts topic, Prometheus, Alertmanager
 //!  [telemetry] /metrics /healthz /readyz /live, Kafka statistics (lag)
@@ -50,8 +50,13 @@
 //!   sentiment head on ONNX Runtime or rust-bert), the lexicon scorer (baseline and overload
 //!   fallback), per-brand spans, the text cache and the scoring thread
 //!   ([`score::stage`]).
-//! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, and
-//!   at-least-once offset storage ([`emit::kafka`]).
+//! - [`screen`]: spam flags, the automation score of the author, copy-paste campaigns
+//!   (near-duplicate texts from many authors, per brand) and impact, between matching and
+//!   scoring; [`screen::stage`] its shell.
+//! - [`intent`]: complaint / question / praise, needs-response and priority of a scored
+//!   (mention, brand), decided in [`emit`]'s record building; [`intent::eval`] its evaluation.
+//! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, the
+//!   inbox copies, and at-least-once offset storage ([`emit::kafka`]).
 //! - [`alert`]: spike detection per brand on the scored topic: [`alert::detector`] the
 //!   per-brand state machine, [`alert::core`] the windows, [`alert::stage`] the Kafka shell
 //!   and [`alert::events`] its telemetry, [`alert::replay`] the `alert-eval` harness and
