@@ -58,6 +58,16 @@ pub enum PipelineError {
     /// The drain did not finish within `pipeline.drain_timeout`.
     #[error("drain did not finish within {0:?}; in-flight records will be re-consumed")]
     DrainTimeout(std::time::Duration),
+    /// An output topic the broker says does not exist (brandpulse does not create topics).
+    #[error("topic `{topic}` ({field}) does not exist: {hint}")]
+    MissingTopic {
+        /// The topic.
+        topic: String,
+        /// The config field naming it.
+        field: &'static str,
+        /// What to do.
+        hint: &'static str,
+    },
 }
 
 /// The pipeline's stages, as named in errors.
@@ -83,6 +93,44 @@ impl std::fmt::Display for Stage {
             Stage::Screen => "screen",
             Stage::Score => "score",
             Stage::Emit => "emit",
+        })
+    }
+}
+
+/// The inbox topic is new in this version, and a missing output topic is a transient produce
+/// failure retried forever (its partition would stall), so its absence fails the start. A
+/// consumer-side metadata request never creates a topic. When the broker cannot be asked
+/// (not reachable yet), the start goes on: the consumer waits for it like any other.
+async fn check_inbox_topic(
+    consumer: &Arc<ingest_kafka::IngestConsumer>,
+    topic: &str,
+) -> Result<(), PipelineError> {
+    use rdkafka::consumer::Consumer;
+    let probe = consumer.clone();
+    let name = topic.to_string();
+    let md = tokio::task::spawn_blocking(move || {
+        probe.fetch_metadata(Some(&name), std::time::Duration::from_secs(15))
+    })
+    .await;
+    let md = match md {
+        Ok(Ok(md)) => md,
+        Ok(Err(e)) => {
+            tracing::warn!(topic, error = %e, "could not check that the inbox topic exists");
+            return Ok(());
+        }
+        Err(_) => return Ok(()),
+    };
+    let exists = md
+        .topics()
+        .iter()
+        .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
+    if exists {
+        Ok(())
+    } else {
+        Err(PipelineError::MissingTopic {
+            topic: topic.to_string(),
+            field: "output.inbox_topic",
+            hint: "create it (keyed by brand, like output.topic), or set output.inbox_topic = \"\" to turn the inbox off",
         })
     }
 }
@@ -128,6 +176,9 @@ pub async fn run_reloadable(
         config,
         IngestContext::new(metrics.clone(), health.clone(), tracker.clone()),
     )?);
+    if !config.output.inbox_topic.is_empty() {
+        check_inbox_topic(&consumer, &config.output.inbox_topic).await?;
+    }
     let producer = create_producer(config, &metrics)?;
     let cap = config.pipeline.channel_capacity;
     let (ingest_tx, ingest_rx) = mpsc::channel(cap);

@@ -441,3 +441,26 @@ async fn mentions_that_need_a_response_reach_the_inbox_topic() {
     assert_eq!(praise.json()["intent"]["needs_response"], false);
     assert_eq!(metrics.produced.with_label_values(&["inbox"]).get(), 2);
 }
+
+/// A missing inbox topic fails the start, naming the field and the way out, instead of
+/// stalling partitions on produce retries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_inbox_topic_fails_the_start_naming_the_field() {
+    let c = MockCluster::new(1).expect("mock cluster");
+    for (t, p) in [("mentions", 1), ("tweets", 1), ("scored", 1), ("dead", 1)] {
+        c.create_topic(t, p, 1).expect("create topic");
+    }
+    let brokers = c.bootstrap_servers();
+    let config = Config::from_toml(&config_toml(&brokers, "no-inbox", ""), "test").unwrap();
+    let member = start(&config);
+    let result = tokio::time::timeout(Duration::from_secs(30), member.handle)
+        .await
+        .expect("the start fails without waiting for shutdown")
+        .expect("join");
+    let err = result.expect_err("no inbox topic").to_string();
+    assert!(
+        err.contains("`inbox` (output.inbox_topic) does not exist")
+            && err.contains("inbox_topic = \"\""),
+        "{err}"
+    );
+}
