@@ -440,6 +440,7 @@ async fn mentions_that_need_a_response_reach_the_inbox_topic() {
         .expect("praise is scored");
     assert_eq!(praise.json()["intent"]["needs_response"], false);
     assert_eq!(metrics.produced.with_label_values(&["inbox"]).get(), 2);
+    assert_eq!(metrics.brand_inbox.with_label_values(&["acme"]).get(), 2);
 }
 
 /// A missing inbox topic fails the start, naming the field and the way out, instead of

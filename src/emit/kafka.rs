@@ -251,6 +251,9 @@ impl Emitter {
                             } else if pending.deletion {
                                 Output::Deletion
                             } else if pending.inbox {
+                                if let Some(brand) = pending.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
+                                    self.metrics.brand_inbox.with_label_values(&[brand]).inc();
+                                }
                                 Output::Inbox
                             } else {
                                 Output::Scored

@@ -93,6 +93,8 @@ pub struct Metrics {
     pub brand_reach: CounterVec,
     /// Mentions left out of a brand's numbers, by reason (`campaign`, `spam`, `repeat`).
     pub brand_excluded: CounterVec,
+    /// Mentions that need a response, copied to the inbox topic and acknowledged, per brand.
+    pub brand_inbox: CounterVec,
     /// Sum of reach weights of counted mentions, per brand.
     pub brand_reach_weight: FloatCounterVec,
     /// Sum of reach weight x (score + 1) / 2 of counted mentions, per brand.
@@ -228,6 +230,11 @@ impl Metrics {
                 "brandpulse_brand_mentions_excluded",
                 "Matched mentions left out of the brand's metrics and alerts, by reason (campaign: a copy after the campaign was recognised; spam; repeat: the same author's same text again). They stay on the scored topic.",
                 &["brand", "reason"],
+            ),
+            brand_inbox: r.counter_vec(
+                "brandpulse_brand_inbox",
+                "Scored mentions that need a response (complaints and questions, not excluded), copied to the inbox topic and acknowledged by Kafka.",
+                &["brand"],
             ),
             brand_reach_weight: r.float_counter_vec(
                 "brandpulse_brand_reach_weight",
@@ -427,6 +434,7 @@ impl Metrics {
             self.brand_reach_weight.with_label_values(&[brand]);
             self.brand_reach_positivity.with_label_values(&[brand]);
             self.screen_campaigns.with_label_values(&[brand]);
+            self.brand_inbox.with_label_values(&[brand]);
             // Every exclusion reason from 0, so that rate() sees the first exclusion.
             for reason in crate::mention::Exclusion::ALL {
                 self.brand_excluded
