@@ -11,8 +11,10 @@
 //!   detector ([`crate::alert::series`], the `[alert]` settings, warm-up included) twice:
 //!   counting every mention, as brandpulse did before screening, and leaving out the excluded
 //!   ones. A campaign "raised an alert" when a volume alert overlaps its span (plus 10
-//!   minutes); alerts avoided = campaigns that raised one before minus after. Alerts outside
-//!   campaign spans are reported too, so exclusion cannot hide an organic spike unseen.
+//!   minutes); alerts avoided = campaigns that raised one before minus after. A third replay
+//!   counts each campaign exactly once (its first post): the reference, the alerts the organic
+//!   stream raises during campaign spans anyway. Alerts outside campaign spans are reported
+//!   too, so exclusion cannot hide an organic spike unseen.
 //! - **Organic exclusions**: organic, look-alike and repost mentions excluded, by reason.
 //!
 //! The report ends with `campaign_recall=<x> campaign_precision=<y>`.
@@ -61,6 +63,9 @@ pub struct CampaignResult {
     pub alerted_before: bool,
     /// See `alerted_before`.
     pub alerted_after: bool,
+    /// A volume alert overlapped it when the campaign counts exactly once (its first post
+    /// only): the reference, what the organic stream alone raises during its span.
+    pub alerted_reference: bool,
 }
 
 /// The evaluation's results.
@@ -115,6 +120,9 @@ fn run(sim: &SimConfig, stream: &Stream, screen: &ScreenConfig, alert: &AlertCon
     let minutes = stream.hours as usize * 60;
     let mut all = vec![vec![0_u64; minutes]; stream.brands.len()];
     let mut kept = all.clone();
+    // Each campaign exactly once (its first post), everything else as it came.
+    let mut once = all.clone();
+    let mut campaign_counted = vec![false; stream.campaigns.len()];
     let mut campaigns: Vec<CampaignResult> = stream
         .campaigns
         .iter()
@@ -170,6 +178,14 @@ fn run(sim: &SimConfig, stream: &Stream, screen: &ScreenConfig, alert: &AlertCon
         all[*b][minute] += 1;
         if excluded.is_none() {
             kept[*b][minute] += 1;
+        }
+        match truth {
+            Truth::Campaign(n) if campaign_counted.get(*n).copied().unwrap_or(true) => {}
+            Truth::Campaign(n) => {
+                campaign_counted[*n] = true;
+                once[*b][minute] += 1;
+            }
+            _ => once[*b][minute] += 1,
         }
         match truth {
             Truth::Campaign(n) => {
@@ -240,8 +256,18 @@ fn run(sim: &SimConfig, stream: &Stream, screen: &ScreenConfig, alert: &AlertCon
     // Volume alerts, counting every mention and leaving out excluded ones.
     let detector = DetectorConfig::from(alert);
     let learn_end = stream.start + Duration::hours(i64::from(stream.learn_hours));
-    for (b, (all_b, kept_b)) in all.iter().zip(&kept).enumerate() {
-        for (after, counts) in [(false, all_b), (true, kept_b)] {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Counting {
+        Every,
+        Kept,
+        Once,
+    }
+    for (b, ((all_b, kept_b), once_b)) in all.iter().zip(&kept).zip(&once).enumerate() {
+        for (counting, counts) in [
+            (Counting::Every, all_b),
+            (Counting::Kept, kept_b),
+            (Counting::Once, once_b),
+        ] {
             let s = Series {
                 start: stream.start,
                 interval_s: 60,
@@ -259,18 +285,19 @@ fn run(sim: &SimConfig, stream: &Stream, screen: &ScreenConfig, alert: &AlertCon
                         && end >= c.first;
                     if overlaps {
                         in_campaign = true;
-                        if after {
-                            campaigns[n].alerted_after = true;
-                        } else {
-                            campaigns[n].alerted_before = true;
+                        let r = &mut campaigns[n];
+                        match counting {
+                            Counting::Every => r.alerted_before = true,
+                            Counting::Kept => r.alerted_after = true,
+                            Counting::Once => r.alerted_reference = true,
                         }
                     }
                 }
                 if !in_campaign {
-                    if after {
-                        report.other_alerts.1 += 1;
-                    } else {
-                        report.other_alerts.0 += 1;
+                    match counting {
+                        Counting::Every => report.other_alerts.0 += 1,
+                        Counting::Kept => report.other_alerts.1 += 1,
+                        Counting::Once => {}
                     }
                 }
             }
@@ -381,6 +408,20 @@ impl Report {
             "volume alerts during campaigns: {before} campaigns raised one counting every mention, {after} leaving out excluded ones: {} avoided",
             before.saturating_sub(after)
         );
+        let reference = self
+            .campaigns
+            .iter()
+            .filter(|c| c.alerted_reference)
+            .count();
+        let caused = self
+            .campaigns
+            .iter()
+            .filter(|c| c.alerted_after && !c.alerted_reference)
+            .count();
+        let _ = writeln!(
+            o,
+            "  reference, each campaign counted exactly once: {reference} raised one (organic alerts during the span); leaving out excluded ones, {caused} more than the reference"
+        );
         let _ = writeln!(
             o,
             "volume alerts outside campaigns (look-alike moments, cascades, noise): {} counting every mention, {} leaving out excluded ones",
@@ -466,5 +507,10 @@ mod tests {
         let report = evaluate(&sim, &screen, &AlertConfig::default());
         assert_eq!(report.declared, 0);
         assert_eq!(report.recall(20), 0.0);
+        // Nothing excluded: the alerts are those of counting every mention.
+        assert!(report
+            .campaigns
+            .iter()
+            .all(|c| c.alerted_after == c.alerted_before));
     }
 }
