@@ -139,6 +139,7 @@ fn brands(n: usize) -> (Vec<BrandConfig>, Vec<SynthBrand>) {
             id: format!("brand-{i:05}"),
             name: None,
             exclude_spam: None,
+            own_handles: Vec::new(),
             exclude: vec![format!("{name} plumbing")],
             topics: topics
                 .into_iter()

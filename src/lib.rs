@@ -90,6 +90,7 @@ pub mod config;
 pub mod demo;
 pub mod emit;
 pub mod eval;
+pub mod inbox;
 pub mod ingest;
 pub mod intent;
 pub mod kafka;

@@ -261,6 +261,7 @@ pub async fn run_reloadable(
         config.output.topic.clone(),
         config.output.dead_letter_topic.clone(),
         Some(config.output.inbox_topic.clone()).filter(|t| !t.is_empty()),
+        config.inbox.clone(),
         config.pipeline.max_in_flight,
         config.pipeline.max_in_flight_bytes,
         config.output.max_message_bytes,

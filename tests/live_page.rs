@@ -189,6 +189,38 @@ fn live_page_draws_the_demo_in_headless_chromium() {
         );
         std::thread::sleep(Duration::from_millis(500));
     };
+    // The demo's brands answer some mentions 10-90 s after they were posted: wait until the
+    // live view shows an answered inbox item, so the page below draws one.
+    let deadline = Instant::now() + Duration::from_secs(150);
+    loop {
+        let response = http_get(port, "/api/live");
+        let answered = body_if_ok(&response)
+            .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+            .map(|v| {
+                v["brands"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|b| b["inbox"].as_array().into_iter().flatten())
+                    .filter(|i| {
+                        i["answered_at"].is_string() && i["first_response_seconds"].is_number()
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        if answered > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answered inbox item on /api/live within 150 s: {response}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!(
+        "an answered inbox item after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let brands: Vec<String> = snapshot["brands"]
         .as_array()
         .unwrap()
@@ -250,11 +282,29 @@ fn live_page_draws_the_demo_in_headless_chromium() {
     );
     assert!(dom.contains(r#"<section id="campaigns-section">"#));
     // Each brand's inbox list rendered (its item count is set after it was drawn).
-    let inboxes = regex::Regex::new(r#"<ul class="inbox mentions" data-items="(\d+)">"#)
-        .unwrap()
-        .captures_iter(&dom)
-        .count();
+    let inboxes = regex::Regex::new(
+        r#"<ul class="inbox mentions" data-items="(\d+)" data-answered="(\d+)">"#,
+    )
+    .unwrap()
+    .captures_iter(&dom)
+    .count();
     assert!(inboxes >= 2, "an inbox list per brand section: {inboxes}");
+    // Answered items are drawn, marked for fading out.
+    let answered: usize =
+        regex::Regex::new(r#"<ul class="inbox mentions" data-items="\d+" data-answered="(\d+)">"#)
+            .unwrap()
+            .captures_iter(&dom)
+            .map(|c| c[1].parse::<usize>().unwrap())
+            .sum();
+    assert!(answered >= 1, "no answered inbox item drawn");
+    assert!(
+        dom.contains(r#"class="answered""#),
+        "no answered item's class"
+    );
+    assert!(
+        dom.contains("answered after "),
+        "no first-response time shown"
+    );
     let shown: usize = attr(&status, "data-brands").unwrap().parse().unwrap();
     assert!(shown >= 2, "{status}");
     for brand in &brands {

@@ -203,6 +203,7 @@ fn brands() -> impl Strategy<Value = Vec<BrandConfig>> {
                 id: format!("b{i}"),
                 name: None,
                 exclude_spam: None,
+                own_handles: Vec::new(),
                 exclude,
                 topics: topics
                     .into_iter()

@@ -465,3 +465,160 @@ async fn a_missing_inbox_topic_fails_the_start_naming_the_field() {
         "{err}"
     );
 }
+
+/// A post by one of the brand's own handles that replies to an inbox mention answers it: its
+/// first-response time is recorded, a second reply is `already_answered`, a reply consumed
+/// before its mention answers it when the mention arrives, and a reply to a mention the inbox
+/// never holds counts as `unknown` once `inbox.early_reply_wait` is over. The brand's own
+/// posts never go to its inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn brand_replies_answer_inbox_items_with_their_first_response_time() {
+    let (_cluster, brokers) = cluster();
+    let toml = config_toml(&brokers, "answered", "[inbox]\nearly_reply_wait = \"1s\"").replace(
+        "id = \"acme\"\n",
+        "id = \"acme\"\nown_handles = [\"@AcmeHelp\"]\n",
+    );
+    let config = Config::from_toml(&toml, "test").unwrap();
+    let post = |id: &str, text: &str, at: &str, handle: &str, reply_to: Option<&str>| {
+        let mut v = serde_json::json!({
+            "id": id, "text": text, "created_at": at, "source": "twitter", "lang": "en",
+            "author": {"id": handle, "handle": handle, "followers": 100},
+        });
+        if let Some(to) = reply_to {
+            v["reply_to"] = serde_json::json!({ "id": to });
+        }
+        v.to_string()
+    };
+    let records: Vec<Input<'_>> = [
+        post(
+            "m-complaint",
+            "@acme my Acme rocket skates broke after two days, this is unacceptable",
+            "2026-11-01T12:00:00Z",
+            "jane",
+            None,
+        ),
+        // Consumed before the mention it answers.
+        post(
+            "r-early",
+            "@bob yes, we ship to Canada",
+            "2026-11-01T12:10:00Z",
+            "AcmeHelp",
+            Some("m-question"),
+        ),
+        post(
+            "m-question",
+            "@acme do you ship Acme rocket skates to Canada?",
+            "2026-11-01T12:02:00Z",
+            "bob",
+            None,
+        ),
+        // Names the brand and complains about nothing; it is the brand's own post anyway.
+        post(
+            "r-1",
+            "@jane so sorry about your Acme skates, is there anything we can do? DM us",
+            "2026-11-01T12:05:00Z",
+            "acmehelp",
+            Some("m-complaint"),
+        ),
+        post(
+            "r-2",
+            "@jane following up: a replacement is on its way",
+            "2026-11-01T12:30:00Z",
+            "AcmeHelp",
+            Some("m-complaint"),
+        ),
+        post(
+            "r-unknown",
+            "@carol thanks!",
+            "2026-11-01T12:31:00Z",
+            "AcmeHelp",
+            Some("m-never-seen"),
+        ),
+        // Not the brand's handle: not an answer.
+        post(
+            "x-1",
+            "@jane same here, mine broke too",
+            "2026-11-01T12:06:00Z",
+            "someone",
+            Some("m-complaint"),
+        ),
+    ]
+    .into_iter()
+    .map(|p| ("mentions", Some(b"k".to_vec()), Some(p.into_bytes())))
+    .collect();
+    produce(&brokers, &records).await;
+    let member = start(&config);
+    let replies = |result: &str| {
+        member
+            .metrics
+            .inbox_replies
+            .with_label_values(&[result])
+            .get()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !(replies("answered") >= 2 && replies("unknown") >= 1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "answered {} already {} early {} unknown {}",
+            replies("answered"),
+            replies("already_answered"),
+            replies("early"),
+            replies("unknown")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The gauges are set on the emitter's 1 s clock.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let snapshot = member.metrics.live.snapshot_at(chrono::Utc::now());
+    let metrics = member.stop().await;
+    assert_eq!(replies_of(&metrics, "answered"), 2);
+    assert_eq!(
+        replies_of(&metrics, "unknown"),
+        1,
+        "r-unknown, after its wait"
+    );
+    // r-early and r-unknown are always early; r-1 and r-2 are early too when they come in the
+    // same batch as their mention (it opens when its inbox copy is acknowledged), else r-1
+    // answers and r-2 finds it answered already.
+    let (early, already) = (
+        replies_of(&metrics, "early"),
+        replies_of(&metrics, "already_answered"),
+    );
+    assert!(
+        (early, already) == (4, 0) || (early, already) == (2, 1),
+        "early {early} already_answered {already}"
+    );
+    // The two customers' posts went to the inbox; the brand's own post r-1 did not.
+    assert_eq!(metrics.brand_inbox.with_label_values(&["acme"]).get(), 2);
+    assert_eq!(
+        metrics.brand_inbox_open.with_label_values(&["acme"]).get(),
+        0
+    );
+    assert_eq!(
+        metrics
+            .brand_inbox_oldest_complaint
+            .with_label_values(&["acme"])
+            .get(),
+        0.0
+    );
+    // The live page lists both as answered, with their first-response times.
+    let acme = snapshot
+        .brands
+        .iter()
+        .find(|b| b.brand == "acme")
+        .expect("acme on the live page");
+    let mut answered: Vec<(&str, Option<f64>)> = acme
+        .inbox
+        .iter()
+        .map(|i| (i.id.as_str(), i.first_response_seconds))
+        .collect();
+    answered.sort_by(|a, b| a.0.cmp(b.0));
+    assert_eq!(
+        answered,
+        [("m-complaint", Some(300.0)), ("m-question", Some(480.0))]
+    );
+}
+
+fn replies_of(metrics: &brandpulse::telemetry::Metrics, result: &str) -> u64 {
+    metrics.inbox_replies.with_label_values(&[result]).get()
+}

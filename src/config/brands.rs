@@ -25,6 +25,16 @@ pub struct BrandConfig {
     /// Leave spam out of this brand's metrics and alerts (default: `screen.exclude_spam`).
     #[serde(default)]
     pub exclude_spam: Option<bool>,
+    /// The brand's own accounts (with or without `@`, any case): a post by one of them that
+    /// replies to an inbox mention marks it answered, and their posts never go to the inbox.
+    /// A handle belongs to one brand.
+    #[serde(default)]
+    pub own_handles: Vec<String>,
+}
+
+/// A handle as the inbox compares them: without a leading `@`, lowercase.
+pub fn normalize_handle(handle: &str) -> String {
+    handle.trim().trim_start_matches('@').to_lowercase()
 }
 
 /// The rules of one topic of a brand. The topic matches when its query or any of its
@@ -78,6 +88,18 @@ impl BrandConfig {
             ));
         }
         check_terms(&format!("{path}.exclude"), &self.exclude)?;
+        for (i, h) in self.own_handles.iter().enumerate() {
+            let n = normalize_handle(h);
+            let ok = (1..=64).contains(&n.chars().count())
+                && n.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+            if !ok {
+                return Err(invalid(
+                    format!("{path}.own_handles[{i}]"),
+                    format!("`{h}` is not a handle (1-64 letters, digits, `_` or `.`, after an optional `@`)"),
+                ));
+            }
+        }
         for (name, topic) in &self.topics {
             let tpath = format!("{path}.topics.{name}");
             if name.is_empty() || name.len() > 64 {

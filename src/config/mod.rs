@@ -20,6 +20,7 @@ use helpers::invalid;
 mod alert;
 mod brands;
 mod helpers;
+mod inbox;
 mod kafka;
 mod matching;
 pub mod memory;
@@ -31,7 +32,8 @@ mod telemetry;
 mod topics;
 
 pub use alert::{AlertConfig, TermsConfig};
-pub use brands::{BrandConfig, TopicConfig};
+pub use brands::{normalize_handle, BrandConfig, TopicConfig};
+pub use inbox::InboxConfig;
 pub use kafka::KafkaConfig;
 pub use matching::MatchingConfig;
 pub use output::OutputConfig;
@@ -104,6 +106,9 @@ pub struct Config {
     /// Campaigns, spam and automated accounts (the screen stage).
     #[serde(default)]
     pub screen: ScreenConfig,
+    /// Open inbox items and brand replies (first-response times).
+    #[serde(default)]
+    pub inbox: InboxConfig,
     /// The brands to listen for.
     #[serde(default)]
     pub brands: Vec<BrandConfig>,
@@ -181,6 +186,7 @@ impl Config {
         self.matching.validate()?;
         self.alert.validate(self.output.max_message_bytes)?;
         self.screen.validate()?;
+        self.inbox.validate()?;
         memory::check(self)?;
         let limits = self.matching.limits();
         let mut ids = std::collections::HashSet::with_capacity(self.brands.len());
@@ -191,6 +197,20 @@ impl Config {
                     format!("brands[{i}].id"),
                     format!("brand id `{}` is used twice", brand.id),
                 ));
+            }
+        }
+        let mut owners = std::collections::HashMap::new();
+        for (i, brand) in self.brands.iter().enumerate() {
+            for (j, h) in brand.own_handles.iter().enumerate() {
+                let h = brands::normalize_handle(h);
+                if let Some(other) = owners.insert(h.clone(), brand.id.as_str()) {
+                    if other != brand.id {
+                        return Err(invalid(
+                            format!("brands[{i}].own_handles[{j}]"),
+                            format!("@{h} is also an own handle of brand `{other}`; a handle answers for one brand"),
+                        ));
+                    }
+                }
             }
         }
         Ok(())

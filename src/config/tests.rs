@@ -148,3 +148,50 @@ fn an_empty_inbox_topic_turns_the_inbox_off() {
         "brandpulse.inbox"
     );
 }
+
+#[test]
+fn own_handles_are_checked_and_belong_to_one_brand() {
+    let config = |acme: &str, globex: &str| {
+        Config::from_toml(
+            &format!(
+                "[[brands]]\nid = \"acme\"\nown_handles = [{acme}]\n[brands.topics.brand]\nkeywords = [\"acme\"]\n\
+                 [[brands]]\nid = \"globex\"\nown_handles = [{globex}]\n[brands.topics.brand]\nkeywords = [\"globex\"]\n"
+            ),
+            "t",
+        )
+    };
+    let c = config("\"@AcmeHelp\", \"acme_support\"", "\"GlobexCares\"").unwrap();
+    assert_eq!(c.brands[0].own_handles, ["@AcmeHelp", "acme_support"]);
+    let error = |acme: &str, globex: &str| match config(acme, globex) {
+        Err(ConfigError::Invalid { field, reason }) => format!("{field}: {reason}"),
+        other => panic!("expected an error, got {other:?}"),
+    };
+    for bad in ["\"acme help\"", "\"@\"", "\"\""] {
+        let e = error(bad, "\"GlobexCares\"");
+        assert!(e.starts_with("brands[0].own_handles[0]: "), "{e}");
+    }
+    // The same handle, written differently, for two brands.
+    let e = error("\"@AcmeHelp\"", "\"acmehelp\"");
+    assert!(
+        e.starts_with("brands[1].own_handles[0]: @acmehelp is also an own handle of brand `acme`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn inbox_limits_are_checked() {
+    assert_eq!(
+        field_of(&format!("[inbox]\nmax_open = 0\n{GOOD}")),
+        "inbox.max_open"
+    );
+    assert_eq!(
+        field_of(&format!("[inbox]\nmax_age = \"1s\"\n{GOOD}")),
+        "inbox.max_age"
+    );
+    assert_eq!(
+        field_of(&format!("[inbox]\nearly_reply_wait = \"30d\"\n{GOOD}")),
+        "inbox.early_reply_wait"
+    );
+    let c = Config::from_toml(&format!("[inbox]\nmax_age = \"2d\"\n{GOOD}"), "t").unwrap();
+    assert_eq!(c.inbox.max_age.as_secs(), 2 * 86_400);
+}

@@ -194,6 +194,39 @@ impl DeletionUnknown<'_> {
     }
 }
 
+/// A brand's own handle answered an inbox item: the first-response time goes to
+/// `brandpulse_brand_first_response_seconds{brand}`, the reply to
+/// `brandpulse_inbox_replies_total{result="answered"}`, the live page marks the item answered,
+/// and a debug line names them.
+pub struct BrandAnswered<'a> {
+    /// Brand id.
+    pub brand: &'a str,
+    /// The inbox mention that was answered.
+    pub mention_id: &'a str,
+    /// Seconds from its post to the reply.
+    pub seconds: f64,
+}
+
+impl BrandAnswered<'_> {
+    /// Counts, records and logs the event.
+    pub fn emit(&self, metrics: &Metrics) {
+        metrics
+            .brand_first_response
+            .with_label_values(&[self.brand])
+            .observe(self.seconds);
+        metrics.inbox_replies.with_label_values(&["answered"]).inc();
+        metrics
+            .live
+            .record_answered(self.brand, self.mention_id, self.seconds);
+        tracing::debug!(
+            brand = self.brand,
+            mention = self.mention_id,
+            first_response_seconds = self.seconds,
+            "inbox item answered"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,15 +17,18 @@ use tokio::sync::mpsc;
 
 use super::deletions::{DeletionRecord, RecentBrands, RECORD_TYPE_HEADER};
 use super::events::{
-    DeadLetterCause, DeadLetterCut, DeadLettered, DeletionUnknown, Output, OutputDropped,
-    ProduceFailed, Produced,
+    BrandAnswered, DeadLetterCause, DeadLetterCut, DeadLettered, DeletionUnknown, Output,
+    OutputDropped, ProduceFailed, Produced,
 };
 use super::failure::{self, Cut, FailureKind};
-use super::{dead_letter_record, encode_scored, scored_records, EmitError, Rejected};
-use crate::config::Config;
-use crate::mention::ScoredMention;
+use super::{
+    dead_letter_record, encode_scored, mark_own_post, scored_records, EmitError, Rejected,
+};
+use crate::config::{Config, InboxConfig};
+use crate::inbox::{Expired, InboxTracker, Item, ReplyResult};
+use crate::mention::{IntentLabel, ScoredMention};
 use crate::record::offsets::Offsets;
-use crate::record::{Notice, NoticeKind, Origin, Outbound, Outputs};
+use crate::record::{Notice, NoticeKind, Origin, Outbound, Outputs, OwnPost};
 use crate::telemetry::events::{During, KafkaClientError};
 use crate::telemetry::metric::observe;
 use crate::telemetry::Metrics;
@@ -84,8 +87,16 @@ struct Pending {
     attempt: u32,
     /// A deletion record (counted apart from scored mentions).
     deletion: bool,
-    /// A copy of a scored mention for the inbox topic.
-    inbox: bool,
+    /// A copy of a scored mention for the inbox topic: opened in the tracker once
+    /// acknowledged.
+    inbox: Option<InboxOpen>,
+}
+
+/// What the inbox tracker needs of an inbox copy.
+struct InboxOpen {
+    brand: String,
+    mention_id: String,
+    item: Item,
 }
 
 impl Pending {
@@ -122,6 +133,7 @@ pub struct Emitter {
     dead_letter_topic: String,
     /// `None`: the inbox is off.
     inbox_topic: Option<String>,
+    inbox_config: InboxConfig,
     max_in_flight: usize,
     max_in_flight_bytes: usize,
     max_message_bytes: usize,
@@ -141,6 +153,7 @@ impl Emitter {
         scored_topic: String,
         dead_letter_topic: String,
         inbox_topic: Option<String>,
+        inbox_config: InboxConfig,
         max_in_flight: usize,
         max_in_flight_bytes: usize,
         max_message_bytes: usize,
@@ -160,6 +173,7 @@ impl Emitter {
             scored_topic,
             dead_letter_topic,
             inbox_topic,
+            inbox_config,
             max_in_flight,
             max_in_flight_bytes,
             max_message_bytes,
@@ -183,6 +197,10 @@ impl Emitter {
         // holds nothing else of ours).
         let mut in_flight_bytes = 0usize;
         let mut recent = RecentBrands::new(self.deletion_memory);
+        let mut tracker = InboxTracker::new(&self.inbox_config);
+        // Expiry and the open-item gauges run on a clock, so ages grow in a quiet stream.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let room =
                 deliveries.len() < self.max_in_flight && in_flight_bytes < self.max_in_flight_bytes;
@@ -196,12 +214,13 @@ impl Emitter {
                     let batch: Vec<(Outbound, Vec<ScoredMention>)> = batch
                         .into_iter()
                         .map(|o| {
-                            let scored = match &o.outputs {
+                            let mut scored = match &o.outputs {
                                 Outputs::Scored { mention, scores, scored_at } => {
                                     scored_records(mention, scores, *scored_at)
                                 }
                                 _ => Vec::new(),
                             };
+                            mark_own_post(&mut scored, o.own_post.as_ref());
                             (o, scored)
                         })
                         .collect();
@@ -218,6 +237,9 @@ impl Emitter {
                         let mut pending = self.to_pending(id, &outbound, &scored)?;
                         if let Outputs::Notice(n) = &outbound.outputs {
                             pending = self.deletions(id, n, &mut recent)?;
+                        }
+                        if let Some(own) = &outbound.own_post {
+                            self.brand_reply(&mut tracker, own);
                         }
                         let needing = self.inbox_pending(id, &scored)?;
                         if pending.is_empty() && needing.is_empty() {
@@ -250,10 +272,9 @@ impl Emitter {
                                 Output::DeadLetter
                             } else if pending.deletion {
                                 Output::Deletion
-                            } else if pending.inbox {
-                                if let Some(brand) = pending.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
-                                    self.metrics.brand_inbox.with_label_values(&[brand]).inc();
-                                }
+                            } else if let Some(open) = &pending.inbox {
+                                self.metrics.brand_inbox.with_label_values(&[&open.brand]).inc();
+                                self.inbox_opened(&mut tracker, open);
                                 Output::Inbox
                             } else {
                                 Output::Scored
@@ -284,13 +305,86 @@ impl Emitter {
                         None => self.output_done(&mut records, record),
                     }
                 }
-                else => break,
+                _ = tick.tick() => {
+                    let mut expired = Expired::default();
+                    let now_ms = chrono::Utc::now().timestamp_millis();
+                    tracker.expire(now_ms, &mut expired);
+                    self.inbox_expired(&expired);
+                    for (brand, (open, oldest)) in tracker.gauges(now_ms) {
+                        self.metrics.brand_inbox_open.with_label_values(&[&brand]).set(open as i64);
+                        self.metrics.brand_inbox_oldest_complaint.with_label_values(&[&brand]).set(oldest);
+                    }
+                }
             }
             if !upstream_open && deliveries.is_empty() {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// A post by one of a brand's own handles: a reply closes the inbox item it answers.
+    fn brand_reply(&self, tracker: &mut InboxTracker, own: &OwnPost) {
+        let Some(reply_to) = &own.reply_to else {
+            return;
+        };
+        let mut expired = Expired::default();
+        let result = tracker.reply(
+            &own.brand,
+            reply_to,
+            own.created_at.timestamp_millis(),
+            chrono::Utc::now().timestamp_millis(),
+            &mut expired,
+        );
+        self.inbox_expired(&expired);
+        self.inbox_result(&own.brand, reply_to, result);
+    }
+
+    /// An inbox copy was acknowledged: its item is open, or answered by an earlier reply.
+    fn inbox_opened(&self, tracker: &mut InboxTracker, open: &InboxOpen) {
+        let mut expired = Expired::default();
+        let answered = tracker.open(
+            &open.brand,
+            &open.mention_id,
+            open.item.clone(),
+            &mut expired,
+        );
+        self.inbox_expired(&expired);
+        if let Some(result) = answered {
+            self.inbox_result(&open.brand, &open.mention_id, result);
+        }
+    }
+
+    fn inbox_result(&self, brand: &str, mention_id: &str, result: ReplyResult) {
+        if let ReplyResult::Answered { seconds } = result {
+            BrandAnswered {
+                brand,
+                mention_id,
+                seconds,
+            }
+            .emit(&self.metrics);
+        } else {
+            self.metrics
+                .inbox_replies
+                .with_label_values(&[result.label()])
+                .inc();
+        }
+    }
+
+    fn inbox_expired(&self, expired: &Expired) {
+        for brand in &expired.items {
+            self.metrics.inbox_expired.with_label_values(&[brand]).inc();
+        }
+        if expired.unknown_replies > 0 {
+            tracing::debug!(
+                replies = expired.unknown_replies,
+                "inbox: brand replies to mentions the inbox never held"
+            );
+            self.metrics
+                .inbox_replies
+                .with_label_values(&["unknown"])
+                .inc_by(expired.unknown_replies);
+        }
     }
 
     /// The inbox copies of a consumed record's scored mentions that need a response and are
@@ -309,6 +403,7 @@ impl Emitter {
             let Some(intent) = s.intent.as_ref().filter(|i| i.needs_response) else {
                 continue;
             };
+            // Spam, campaign copies and repeats are not for an agent.
             if s.excluded.is_some() {
                 continue;
             }
@@ -322,7 +417,14 @@ impl Emitter {
                     headers: None,
                     attempt: 0,
                     deletion: false,
-                    inbox: true,
+                    inbox: Some(InboxOpen {
+                        brand: s.brand.clone(),
+                        mention_id: s.mention_id.clone(),
+                        item: Item {
+                            posted_ms: s.created_at.timestamp_millis(),
+                            complaint: intent.labels.contains(&IntentLabel::Complaint),
+                        },
+                    }),
                 },
             ));
         }
@@ -349,7 +451,7 @@ impl Emitter {
                         headers: None,
                         attempt: 0,
                         deletion: false,
-                        inbox: false,
+                        inbox: None,
                     });
                 }
                 v
@@ -404,7 +506,7 @@ impl Emitter {
                 })),
                 attempt: 0,
                 deletion: true,
-                inbox: false,
+                inbox: None,
             });
         }
         Ok(out)
@@ -436,7 +538,7 @@ impl Emitter {
             headers: Some(built.headers),
             attempt: 0,
             deletion: false,
-            inbox: false,
+            inbox: None,
         }
     }
 
@@ -459,7 +561,7 @@ impl Emitter {
                 }
                 .emit(&self.metrics);
                 let topic = match &self.inbox_topic {
-                    Some(inbox) if pending.inbox => inbox.clone(),
+                    Some(inbox) if pending.inbox.is_some() => inbox.clone(),
                     _ => self.scored_topic.clone(),
                 };
                 let source = Arc::new(Source {
@@ -527,7 +629,7 @@ impl Emitter {
         let producer = self.producer.clone();
         let topic = match (&p.dead_letter, &self.inbox_topic) {
             (Some(_), _) => self.dead_letter_topic.clone(),
-            (None, Some(inbox)) if p.inbox => inbox.clone(),
+            (None, Some(inbox)) if p.inbox.is_some() => inbox.clone(),
             _ => self.scored_topic.clone(),
         };
         Box::pin(async move {

@@ -16,7 +16,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 
 use crate::intent;
 use crate::mention::{MatchedMention, ScoredMention, SCORED_SCHEMA_VERSION};
-use crate::record::{BrandScore, DeadLetter};
+use crate::record::{BrandScore, DeadLetter, OwnPost};
 
 /// Errors of the emit stage.
 #[derive(Debug, thiserror::Error)]
@@ -288,6 +288,21 @@ pub fn scored_records(
             quote_of: m.quote_of.as_ref().map(|r| r.id.clone()),
         })
         .collect()
+}
+
+/// A brand's own post (`own_post`, from one of its `own_handles`) never needs that brand's
+/// response, whatever its words: its records for that brand say so, so neither the inbox nor
+/// the live page lists it.
+pub fn mark_own_post(scored: &mut [ScoredMention], own_post: Option<&OwnPost>) {
+    let Some(own) = own_post else {
+        return;
+    };
+    for s in scored.iter_mut().filter(|s| s.brand == own.brand) {
+        if let Some(intent) = s.intent.as_mut() {
+            intent.needs_response = false;
+            intent.priority = None;
+        }
+    }
 }
 
 /// Serialises a scored mention as one line of JSON.

@@ -43,6 +43,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::config::{BrandConfig, MatchingConfig, TopicConfig};
 use crate::mention::{BrandMatch, Mention};
+use crate::record::OwnPost;
 use crate::rules::normalize;
 use crate::rules::query::{self, Doc, Field, Literal, Node, Options, Pattern};
 
@@ -292,6 +293,8 @@ pub struct Matcher {
     lits: Vec<LitInfo>,
     queries: Vec<CompiledQuery>,
     brands: Vec<BrandMeta>,
+    /// The brands' own handles (normalised) -> brand id.
+    own_handles: HashMap<String, String>,
 }
 
 #[derive(Default)]
@@ -572,6 +575,30 @@ impl Matcher {
             lits: b.lits,
             queries,
             brands: metas,
+            own_handles: brands
+                .iter()
+                .flat_map(|b| {
+                    b.own_handles
+                        .iter()
+                        .map(|h| (crate::config::normalize_handle(h), b.id.clone()))
+                })
+                .collect(),
+        })
+    }
+
+    /// The brand whose own handle posted `mention`, and what it replied to.
+    pub fn own_post(&self, mention: &Mention) -> Option<OwnPost> {
+        if self.own_handles.is_empty() {
+            return None;
+        }
+        let handle = mention.author.as_ref()?.handle.as_deref()?;
+        let brand = self
+            .own_handles
+            .get(&crate::config::normalize_handle(handle))?;
+        Some(OwnPost {
+            brand: brand.clone(),
+            reply_to: mention.reply_to.as_ref().map(|r| r.id.clone()),
+            created_at: mention.created_at,
         })
     }
 

@@ -20,11 +20,12 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
     let mut unmatched = 0;
     let out: Vec<Matched> = batch
         .into_iter()
-        .map(|i| Matched {
-            origin: i.origin,
-            result: i.result.map(|decoded| match decoded {
+        .map(|i| {
+            let mut own_post = None;
+            let result = i.result.map(|decoded| match decoded {
                 Decoded::Notice(n) => Routed::Notice(n),
                 Decoded::Mention(mention) => {
+                    own_post = matcher.own_post(&mention);
                     let matches = matcher.matches_with(&mention, &mut scratch);
                     if matches.is_empty() {
                         unmatched += 1;
@@ -33,7 +34,12 @@ pub fn match_batch(matcher: &Matcher, batch: Vec<Ingested>, metrics: &Metrics) -
                         Routed::Matched(MatchedMention::new(mention, matches))
                     }
                 }
-            }),
+            });
+            Matched {
+                origin: i.origin,
+                result,
+                own_post,
+            }
         })
         .collect();
     metrics.unmatched.inc_by(unmatched);

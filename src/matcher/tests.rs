@@ -8,6 +8,7 @@ fn brand(id: &str, exclude: &[&str], topics: &[(&str, TopicConfig)]) -> BrandCon
         id: id.into(),
         name: None,
         exclude_spam: None,
+        own_handles: Vec::new(),
         exclude: exclude.iter().map(|s| s.to_string()).collect(),
         topics: topics
             .iter()
@@ -197,4 +198,32 @@ fn shared_terms_across_brands_hit_both() {
     let m = Matcher::new(&b, &MatchingConfig::default()).unwrap();
     assert_eq!(m.pattern_count(), 2); // " rocket " and " #rocket ", shared
     assert_eq!(m.matches(&mention("a rocket")).len(), 2);
+}
+
+#[test]
+fn posts_by_a_brands_own_handles_are_recognised_whatever_they_say() {
+    let mut acme = brand("acme", &[], &[("brand", kw(&["acme"]))]);
+    acme.own_handles = vec!["@AcmeHelp".into()];
+    let m = Matcher::new(&[acme], &MatchingConfig::default()).unwrap();
+    let post = |handle: &str, reply_to: Option<&str>| {
+        let mut p = mention("@jane sorry to hear that, DM us");
+        p.author = Some(crate::mention::Author {
+            handle: Some(handle.into()),
+            ..Default::default()
+        });
+        p.reply_to = reply_to.map(|id| crate::mention::Reference {
+            id: id.into(),
+            text: None,
+            author_handle: None,
+        });
+        p
+    };
+    let own = m.own_post(&post("acmehelp", Some("m1"))).unwrap();
+    assert_eq!(
+        (own.brand.as_str(), own.reply_to.as_deref()),
+        ("acme", Some("m1"))
+    );
+    assert_eq!(m.own_post(&post("@ACMEHELP", None)).unwrap().reply_to, None);
+    assert_eq!(m.own_post(&post("jane", Some("m1"))), None);
+    assert_eq!(m.own_post(&mention("no author")), None);
 }

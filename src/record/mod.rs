@@ -163,6 +163,20 @@ pub struct Matched {
     pub origin: Origin,
     /// The matched mention, no match, a notice, or why the record was rejected.
     pub result: Result<Routed, DeadLetter>,
+    /// A post by one of a brand's own handles (matched or not).
+    pub own_post: Option<OwnPost>,
+}
+
+/// A post by one of a brand's `own_handles`: never an inbox item for that brand, and when it
+/// replies to a mention, the brand's answer to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnPost {
+    /// The brand whose handle posted it.
+    pub brand: String,
+    /// The mention it replies to, if it is a reply.
+    pub reply_to: Option<String>,
+    /// When it was posted.
+    pub created_at: DateTime<Utc>,
 }
 
 /// The sentiment of one text, with the language it was scored in.
@@ -218,4 +232,6 @@ pub struct Outbound {
     pub origin: Origin,
     /// What to produce.
     pub outputs: Outputs,
+    /// A post by one of a brand's own handles (passed on from the match stage).
+    pub own_post: Option<OwnPost>,
 }

@@ -378,6 +378,7 @@ impl ScoreStage {
             };
             out.push(Outbound {
                 origin: m.origin,
+                own_post: m.own_post,
                 outputs,
             });
         }

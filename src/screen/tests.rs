@@ -8,6 +8,7 @@ fn brand(id: &str, exclude_spam: Option<bool>) -> BrandConfig {
         id: id.into(),
         name: None,
         exclude_spam,
+        own_handles: Vec::new(),
         exclude: vec![],
         topics: Default::default(),
     }

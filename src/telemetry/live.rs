@@ -103,10 +103,73 @@ pub struct InboxItem {
     pub url: Option<String>,
     /// Event time.
     pub created_at: DateTime<Utc>,
+    /// When one of the brand's own handles answered it (seen by this instance); the page
+    /// shows answered items below the open ones, fading, for [`ANSWERED_SHOWN_SECS`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Seconds from its post to the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_response_seconds: Option<f64>,
 }
 
-/// Inbox items kept per brand on the live page (the highest priorities of the newest ones).
+/// The page's inbox: at most [`INBOX_ITEMS`] open items, highest priority first (the newest
+/// first among equals), then at most [`INBOX_ANSWERED`] items answered in the last
+/// [`ANSWERED_SHOWN_SECS`], the latest answer first.
+fn inbox_view(items: &VecDeque<InboxItem>, now: DateTime<Utc>) -> Vec<InboxItem> {
+    let mut open: Vec<InboxItem> = items
+        .iter()
+        .filter(|i| i.answered_at.is_none())
+        .cloned()
+        .collect();
+    open.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then(b.created_at.cmp(&a.created_at))
+    });
+    let mut answered: Vec<InboxItem> = items
+        .iter()
+        .filter(|i| {
+            i.answered_at
+                .is_some_and(|t| (now - t).num_seconds() < ANSWERED_SHOWN_SECS)
+        })
+        .cloned()
+        .collect();
+    answered.sort_by_key(|i| std::cmp::Reverse(i.answered_at));
+    open.truncate(INBOX_ITEMS);
+    open.extend(answered.into_iter().take(INBOX_ANSWERED));
+    open
+}
+
+/// Makes room for one more inbox item: drops an answered item no longer shown, else the
+/// lowest-priority item (the oldest among equals), so urgent open items stay until answered.
+fn evict_inbox(items: &mut VecDeque<InboxItem>, now: DateTime<Utc>) {
+    if items.len() < INBOX_KEPT {
+        return;
+    }
+    let gone = items.iter().position(|i| {
+        i.answered_at
+            .is_some_and(|t| (now - t).num_seconds() >= ANSWERED_SHOWN_SECS)
+    });
+    let victim = gone.or_else(|| {
+        items
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, i)| (i.priority, i.created_at))
+            .map(|(n, _)| n)
+    });
+    if let Some(n) = victim {
+        items.remove(n);
+    }
+}
+
+/// Open inbox items the live page shows per brand.
 pub const INBOX_ITEMS: usize = 10;
+/// Answered inbox items it shows per brand, below the open ones.
+pub const INBOX_ANSWERED: usize = 5;
+/// Inbox items remembered per brand for the page (open and recently answered).
+pub const INBOX_KEPT: usize = 200;
+/// How long an answered item stays on the live page's inbox view.
+pub const ANSWERED_SHOWN_SECS: i64 = 600;
 
 #[derive(Debug, Default)]
 struct BrandView {
@@ -114,7 +177,7 @@ struct BrandView {
     buckets: Vec<Bucket>,
     /// Newest last.
     recent: VecDeque<RecentMention>,
-    /// Mentions that need a response, newest last, at most [`INBOX_ITEMS`] x 4.
+    /// Mentions that need a response, in arrival order, at most [`INBOX_KEPT`].
     inbox: VecDeque<InboxItem>,
     /// Mentions recorded since start (all event times).
     total: u64,
@@ -198,6 +261,31 @@ impl LiveView {
         }
     }
 
+    /// Marks `brand`'s inbox item `mention_id` answered now (if the page still lists it).
+    pub fn record_answered(&self, brand: &str, mention_id: &str, seconds: f64) {
+        self.record_answered_at(brand, mention_id, seconds, Utc::now());
+    }
+
+    /// [`Self::record_answered`] with an explicit clock.
+    pub fn record_answered_at(
+        &self,
+        brand: &str,
+        mention_id: &str,
+        seconds: f64,
+        now: DateTime<Utc>,
+    ) {
+        let mut inner = self.lock();
+        let Some(view) = inner.brands.get_mut(brand) else {
+            return;
+        };
+        for item in view.inbox.iter_mut().filter(|i| i.id == mention_id) {
+            if item.answered_at.is_none() {
+                item.answered_at = Some(now);
+                item.first_response_seconds = Some(seconds);
+            }
+        }
+    }
+
     /// Records scored mentions (one lock for all of them), bucketed against the clock.
     pub fn record_scored<'a>(&self, records: impl IntoIterator<Item = &'a ScoredMention>) {
         self.record_scored_at(records, Utc::now());
@@ -269,9 +357,7 @@ impl LiveView {
                 b.score_sum += f64::from(r.sentiment.score);
             }
             if let Some(intent) = r.intent.as_ref().filter(|i| i.needs_response) {
-                if view.inbox.len() == INBOX_ITEMS * 4 {
-                    view.inbox.pop_front();
-                }
+                evict_inbox(&mut view.inbox, now);
                 view.inbox.push_back(InboxItem {
                     id: r.mention_id.clone(),
                     text: truncate(&r.text, TEXT_CHARS),
@@ -285,6 +371,8 @@ impl LiveView {
                     author_handle: r.author_handle.clone(),
                     url: r.url.clone(),
                     created_at: r.created_at,
+                    answered_at: None,
+                    first_response_seconds: None,
                 });
             }
             if config.recent > 0 {
@@ -385,17 +473,7 @@ impl LiveView {
                     in_window,
                     series,
                     recent: view.recent.iter().rev().cloned().collect(),
-                    inbox: {
-                        let mut items: Vec<InboxItem> = view.inbox.iter().cloned().collect();
-                        // Highest priority first, the newest first among equals.
-                        items.sort_by(|a, b| {
-                            b.priority
-                                .cmp(&a.priority)
-                                .then(b.created_at.cmp(&a.created_at))
-                        });
-                        items.truncate(INBOX_ITEMS);
-                        items
-                    },
+                    inbox: inbox_view(&view.inbox, now),
                 }
             })
             .collect();
@@ -440,7 +518,7 @@ pub struct BrandSnapshot {
     /// Recent scored mentions, newest first.
     pub recent: Vec<RecentMention>,
     /// Recent mentions that need a response (complaints, questions; not excluded), highest
-    /// priority first, at most [`INBOX_ITEMS`]. Not yet marked answered: see docs/intent.md.
+    /// priority first, at most [`INBOX_ITEMS`]; then those the brand answered lately, fading.
     pub inbox: Vec<InboxItem>,
 }
 
@@ -673,5 +751,32 @@ mod tests {
         let ids: Vec<&str> = s.brands[0].inbox.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["high", "newer-low", "low"]);
         assert_eq!(s.brands[0].inbox[0].labels, ["complaint"]);
+        // Answered items go below the open ones, then leave the view.
+        live.record_answered_at("acme", "high", 120.0, at(NOW));
+        live.record_answered_at("acme", "unknown-id", 1.0, at(NOW));
+        live.record_answered_at("globex", "low", 1.0, at(NOW));
+        let s = live.snapshot_at(at(NOW + 60));
+        let view: Vec<(&str, Option<f64>)> = s.brands[0]
+            .inbox
+            .iter()
+            .map(|i| (i.id.as_str(), i.first_response_seconds))
+            .collect();
+        assert_eq!(
+            view,
+            [("newer-low", None), ("low", None), ("high", Some(120.0))]
+        );
+        let s = live.snapshot_at(at(NOW + ANSWERED_SHOWN_SECS));
+        let ids: Vec<&str> = s.brands[0].inbox.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["newer-low", "low"]);
+        // A full inbox drops its lowest priorities first: an urgent item stays until answered.
+        let urgent = needing("urgent", 95, NOW - 3600);
+        live.record_scored_at([&urgent], at(NOW));
+        let many: Vec<ScoredMention> = (0..INBOX_KEPT)
+            .map(|n| needing(&format!("n{n}"), 40, NOW - 60 + n as i64 % 60))
+            .collect();
+        live.record_scored_at(&many, at(NOW));
+        let s = live.snapshot_at(at(NOW));
+        assert_eq!(s.brands[0].inbox[0].id, "urgent");
+        assert!(s.brands[0].inbox.iter().all(|i| i.id != "low"));
     }
 }

@@ -95,6 +95,17 @@ pub struct Metrics {
     pub brand_excluded: CounterVec,
     /// Mentions that need a response, copied to the inbox topic and acknowledged, per brand.
     pub brand_inbox: CounterVec,
+    /// Seconds from a mention's post to the brand's first reply, per brand.
+    pub brand_first_response: HistogramVec,
+    /// Inbox items not answered yet, per brand.
+    pub brand_inbox_open: GaugeVec,
+    /// Age of the oldest open complaint, per brand (0 when none).
+    pub brand_inbox_oldest_complaint: FloatGaugeVec,
+    /// Brand replies seen, by result (`answered`, `already_answered`, `early`, `unknown`).
+    pub inbox_replies: CounterVec,
+    /// Inbox items dropped unanswered (older than `inbox.max_age`, or beyond
+    /// `inbox.max_open`), per brand.
+    pub inbox_expired: CounterVec,
     /// Sum of reach weights of counted mentions, per brand.
     pub brand_reach_weight: FloatCounterVec,
     /// Sum of reach weight x (score + 1) / 2 of counted mentions, per brand.
@@ -179,6 +190,12 @@ fn sentiment_buckets() -> Histogram {
     Histogram::new([-0.75, -0.5, -0.25, -0.05, 0.05, 0.25, 0.5, 0.75, 1.0])
 }
 
+fn first_response_buckets() -> Histogram {
+    Histogram::new([
+        60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0,
+    ])
+}
+
 fn stage_buckets() -> Latency {
     Latency::new(exponential(0.000_05, 2.5, 14))
 }
@@ -234,6 +251,32 @@ impl Metrics {
             brand_inbox: r.counter_vec(
                 "brandpulse_brand_inbox",
                 "Scored mentions that need a response (complaints and questions, not excluded), copied to the inbox topic and acknowledged by Kafka.",
+                &["brand"],
+            ),
+            brand_first_response: r.histogram_vec(
+                "brandpulse_brand_first_response_seconds",
+                "Seconds from an inbox mention's post to the first reply by one of the brand's own_handles.",
+                &["brand"],
+                first_response_buckets,
+            ),
+            brand_inbox_open: r.gauge_vec(
+                "brandpulse_brand_inbox_open",
+                "Inbox items (mentions that need a response) not answered yet, per brand; on this instance.",
+                &["brand"],
+            ),
+            brand_inbox_oldest_complaint: r.float_gauge_vec(
+                "brandpulse_brand_inbox_oldest_complaint_seconds",
+                "Age in seconds of the oldest unanswered complaint in the inbox, per brand (0 when none); on this instance.",
+                &["brand"],
+            ),
+            inbox_replies: r.counter_vec(
+                "brandpulse_inbox_replies",
+                "Posts by a brand's own_handles that reply to a mention, by result: answered (an open inbox item), already_answered, early (the mention not seen yet; kept inbox.early_reply_wait), unknown (no inbox item came for it).",
+                &["result"],
+            ),
+            inbox_expired: r.counter_vec(
+                "brandpulse_inbox_expired",
+                "Inbox items dropped unanswered, older than inbox.max_age or beyond inbox.max_open, per brand.",
                 &["brand"],
             ),
             brand_reach_weight: r.float_counter_vec(
@@ -423,6 +466,9 @@ impl Metrics {
         m.alert_events
             .with_label_values(&["emerging_term", "fired"]);
         m.alert_events.with_label_values(&["campaign", "fired"]);
+        for result in crate::inbox::REPLY_RESULTS {
+            m.inbox_replies.with_label_values(&[result]);
+        }
         m
     }
 
@@ -435,6 +481,11 @@ impl Metrics {
             self.brand_reach_positivity.with_label_values(&[brand]);
             self.screen_campaigns.with_label_values(&[brand]);
             self.brand_inbox.with_label_values(&[brand]);
+            self.brand_first_response.with_label_values(&[brand]);
+            self.brand_inbox_open.with_label_values(&[brand]);
+            self.brand_inbox_oldest_complaint
+                .with_label_values(&[brand]);
+            self.inbox_expired.with_label_values(&[brand]);
             // Every exclusion reason from 0, so that rate() sees the first exclusion.
             for reason in crate::mention::Exclusion::ALL {
                 self.brand_excluded

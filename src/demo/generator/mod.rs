@@ -16,6 +16,12 @@
 //! [`BURST_LENGTH`], the brand [`BURST_BRAND`] suffers a burst of complaints: the rate is
 //! multiplied by [`BURST_RATE_FACTOR`] and most samples are negative posts about it.
 //!
+//! The brands answer: a share of the canonical mentions that ask something (a `?`), and a
+//! smaller share of the others, get a reply from the brand's support handle (its
+//! `own_handles` in `demo.toml`, [`SUPPORT_HANDLES`]) [`REPLY_DELAY_MIN`] to
+//! [`REPLY_DELAY_MAX`] later, so the live page's inbox shows items arriving and being
+//! answered, and `brandpulse_brand_first_response_seconds` fills.
+//!
 //! Everything is drawn from one [`StdRng`] seeded by the caller, so a seed and the sequence
 //! of `now` values given to [`Generator::next_sample`] fix the output.
 //!
@@ -28,7 +34,7 @@ mod names;
 mod phrases;
 mod tweet;
 
-use crate::mention::{Author, Engagement, Mention};
+use crate::mention::{Author, Engagement, Mention, Reference};
 use chrono::{DateTime, Utc};
 use names::{
     BRAND_NAMES, BRAND_WEIGHTS, GENERIC_TAGS, HANDLE_HEADS, HANDLE_TAILS, INFLUENCERS, OUTLETS,
@@ -105,6 +111,22 @@ const RECENT_ORIGINALS: usize = 24;
 const TWEET_ID_BASE: u64 = 1_790_000_000_000_000_000;
 /// Size of the pool of ordinary authors.
 const AUTHORS: usize = 400;
+/// Each brand's support account (its `own_handles` in `demo.toml`), and how it answers.
+pub const SUPPORT_HANDLES: [(&str, &str); 4] = [
+    ("acme", "AcmeHelp"),
+    ("globex", "GlobexCares"),
+    ("initech", "InitechSupport"),
+    ("brule", "CafeBruleTeam"),
+];
+/// Share of canonical mentions with a `?` that the brand answers, and of the others.
+const REPLY_SHARE_QUESTION: f64 = 0.5;
+const REPLY_SHARE_OTHER: f64 = 0.05;
+/// A brand answers this long after the mention, at the soonest and the latest.
+pub const REPLY_DELAY_MIN: Duration = Duration::from_secs(10);
+/// See [`REPLY_DELAY_MIN`].
+pub const REPLY_DELAY_MAX: Duration = Duration::from_secs(90);
+/// Replies waiting to be posted, at most.
+const PENDING_REPLIES: usize = 256;
 
 /// One Kafka record to produce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +157,13 @@ pub struct Generator {
     originals: VecDeque<Tweet>,
     /// `id_str` of the original retweeted last, which goes on being retweeted for a while.
     hot: Option<String>,
+    /// Draws of the brands' replies, apart from the others so that adding them left the
+    /// rest of the stream as it was.
+    reply_rng: StdRng,
+    /// Replies to post: (when, the mention answered, brand index in [`SUPPORT_HANDLES`],
+    /// the author answered). In posting order.
+    replies: VecDeque<(DateTime<Utc>, String, usize, String)>,
+    replies_posted: u64,
 }
 
 /// Someone who posts: an author or, for `news`, an outlet.
@@ -174,7 +203,96 @@ impl Generator {
             outlets,
             originals: VecDeque::with_capacity(RECENT_ORIGINALS),
             hot: None,
+            reply_rng: StdRng::seed_from_u64(seed ^ 0x0007_e91e_5000),
+            replies: VecDeque::new(),
+            replies_posted: 0,
         }
+    }
+
+    /// Brand replies posted so far.
+    pub fn replies_posted(&self) -> u64 {
+        self.replies_posted
+    }
+
+    /// Maybe schedules the brand's reply to `mention` (canonical, well-formed).
+    fn schedule_reply(&mut self, mention: &Mention) {
+        let lower = mention.text.to_lowercase();
+        let brand = ["acme", "globex", "initech", "brûlé"]
+            .iter()
+            .position(|name| lower.contains(name));
+        let (Some(brand), Some(author)) = (
+            brand,
+            mention.author.as_ref().and_then(|a| a.handle.clone()),
+        ) else {
+            return;
+        };
+        let share = if mention.text.contains('?') {
+            REPLY_SHARE_QUESTION
+        } else {
+            REPLY_SHARE_OTHER
+        };
+        if self.replies.len() >= PENDING_REPLIES || self.reply_rng.gen::<f64>() >= share {
+            return;
+        }
+        let delay = self
+            .reply_rng
+            .gen_range(REPLY_DELAY_MIN.as_millis() as i64..=REPLY_DELAY_MAX.as_millis() as i64);
+        let due = DateTime::from_timestamp_millis(mention.created_at.timestamp_millis() + delay)
+            .unwrap_or(mention.created_at);
+        // Kept in posting order.
+        let at = self.replies.partition_point(|r| r.0 <= due);
+        self.replies
+            .insert(at, (due, mention.id.clone(), brand, author));
+    }
+
+    /// The first reply due at `now`, as a record.
+    fn due_reply(&mut self, now: DateTime<Utc>) -> Option<Sample> {
+        if self.replies.front().is_none_or(|r| r.0 > now) {
+            return None;
+        }
+        let (due, to, brand, author) = self.replies.pop_front()?;
+        self.replies_posted += 1;
+        let n = self.replies_posted;
+        let (_, handle) = SUPPORT_HANDLES[brand];
+        let text = *pick(
+            &mut self.reply_rng,
+            &[
+                "Sorry to hear that! We've sent you a DM to sort it out.",
+                "Thanks for reaching out. Could you DM us your order number?",
+                "Hi! Here is how to do it: https://help.example.com/start",
+                "We're on it, a fix is rolling out today. Thanks for your patience.",
+            ],
+        );
+        let mention = Mention {
+            id: format!("demo-reply-{n}"),
+            text: format!("@{author} {text}"),
+            created_at: due,
+            source: "twitter".into(),
+            lang: Some("en".into()),
+            author: Some(Author {
+                id: Some(format!("support-{brand}")),
+                handle: Some(handle.to_string()),
+                followers: Some(25_000),
+                verified: Some(true),
+                ..Author::default()
+            }),
+            url: Some(format!("https://twitter.com/{handle}/status/{n}")),
+            engagement: None,
+            reply_to: Some(Reference {
+                id: to,
+                text: None,
+                author_handle: Some(author.clone()),
+            }),
+            repost_of: None,
+            quote_of: None,
+            hashtags: Vec::new(),
+            user_mentions: vec![author],
+        };
+        Some(Sample {
+            topic: MENTIONS_TOPIC,
+            key: mention.id.clone(),
+            payload: serde_json::to_vec(&mention).unwrap_or_default(),
+        })
     }
 
     /// How many malformed records have been generated so far.
@@ -216,6 +334,9 @@ impl Generator {
 
     /// The next record, posted at (or, for slow sources, shortly before) `now`.
     pub fn next_sample(&mut self, now: DateTime<Utc>) -> Sample {
+        if let Some(reply) = self.due_reply(now) {
+            return reply;
+        }
         let burst = self.burst_active(now);
         if self.chance(TWEET_SHARE) {
             let tweet = self.tweet(now, burst);
@@ -233,6 +354,7 @@ impl Generator {
             self.malformed += 1;
             self.malform(&mention)
         } else {
+            self.schedule_reply(&mention);
             serde_json::to_vec(&mention).unwrap_or_default()
         };
         Sample {

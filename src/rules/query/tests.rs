@@ -26,6 +26,7 @@ fn compiled(src: &str, m: &Mention) -> bool {
         id: "b".into(),
         name: None,
         exclude_spam: None,
+        own_handles: Vec::new(),
         exclude: vec![],
         topics: [(
             "t".to_string(),

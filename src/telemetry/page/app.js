@@ -162,15 +162,21 @@
       // Only http(s) links: a mention's url is input, and a javascript: URL would run here.
       const link = typeof m.url === "string" && /^https?:\/\//i.test(m.url);
       const text = link ? el("a", { class: "text", href: m.url, rel: "noopener noreferrer" }, m.text) : el("span", { class: "text" }, m.text);
+      // Answered items stay below the open ones for a few minutes, fading out.
+      const answered = typeof m.answered_at === "string";
+      const state = answered
+        ? `answered after ${Math.max(0, Math.round((m.first_response_seconds || 0) / 60))} min`
+        : `${ageMin} min ago`;
       return el(
         "li",
-        { "data-id": m.id, "data-priority": String(m.priority) },
+        { "data-id": m.id, "data-priority": String(m.priority), class: answered ? "answered" : "open" },
         el("span", { class: "label priority", title: "priority 0-100" }, `${m.priority} ${m.labels.join("+")}`),
-        el("span", {}, text, el("span", { class: "meta" }, `${who}${ageMin} min ago · id ${m.id}`)),
+        el("span", {}, text, el("span", { class: "meta" }, `${who}${state} · id ${m.id}`)),
       );
     });
     ul.replaceChildren(...(rows.length ? rows : [el("li", { class: "muted" }, "nothing waiting")]));
     ul.dataset.items = String(rows.length);
+    ul.dataset.answered = String((items || []).filter((m) => typeof m.answered_at === "string").length);
   }
 
   function renderMentions(ul, recent) {
