@@ -426,3 +426,50 @@ fn long_texts_are_read_in_overlapping_windows() {
     let got: Vec<Vec<i64>> = std::mem::take(&mut *rows.lock().unwrap());
     assert_eq!(got, vec![first]);
 }
+
+/// The encoder's zero-shot complaint margin (docs/intent.md): computed for every text once the
+/// described intents are embedded, higher for complaints than for praise, questions and
+/// headlines, in several languages, and the same for both precisions' labels.
+#[test]
+#[ignore = "needs the model files: run `make test` (or `bash scripts/setup-model.sh`)"]
+fn the_encoder_reads_complaints_apart_from_other_posts() {
+    use brandpulse::score::{ScoreInput, Scorer};
+    let complaints = [
+        "@acme my order never arrived and you charged me twice, this is a joke",
+        "Meine Waschmaschine von Acme ist nach zwei Wochen kaputt und keiner hilft mir",
+        "Mi pedido llegó roto y nadie responde en atención al cliente",
+    ];
+    let others = [
+        "Acme reports record quarterly revenue, shares up 4%",
+        "love my new acme headphones, best purchase this year",
+        "does anyone know when the acme store opens on sunday?",
+    ];
+    for precision in [Precision::Fp32, Precision::Int8] {
+        let mut s = scorer(precision).with_intents().expect("intents embedded");
+        let inputs: Vec<ScoreInput<'_>> = complaints
+            .iter()
+            .chain(&others)
+            .map(|t| ScoreInput {
+                text: t,
+                lang: None,
+            })
+            .collect();
+        let scored = s.score_batch_with_intent(&inputs).unwrap();
+        let margins: Vec<f32> = scored.iter().map(|(_, m)| m.expect("a margin")).collect();
+        let lowest_complaint = margins[..3].iter().copied().fold(f32::MAX, f32::min);
+        let highest_other = margins[3..].iter().copied().fold(f32::MIN, f32::max);
+        assert!(
+            lowest_complaint > highest_other,
+            "{precision:?}: complaints {:?} others {:?}",
+            &margins[..3],
+            &margins[3..]
+        );
+        // The sentiment is the one score_batch gives.
+        let plain = s.score_batch(&inputs).unwrap();
+        assert_eq!(
+            plain,
+            scored.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+            "{precision:?}"
+        );
+    }
+}

@@ -225,6 +225,11 @@ pub struct IntentEvalArgs {
     /// Also print every post whose labels were not exactly right.
     #[arg(long)]
     pub errors: bool,
+    /// Instead of the report: `needs_response` and complaint figures on the `dev` split only,
+    /// for complaint-margin thresholds around the shipped one (how it was chosen; needs the
+    /// transformer scorer).
+    #[arg(long)]
+    pub sweep: bool,
     #[command(flatten)]
     pub scorer: ScorerArgs,
 }

@@ -278,6 +278,7 @@ pub fn scored_records(
                     repost: m.repost_of.is_some(),
                     impact: matched.screening.impact,
                     age_hours: (processed_at - m.created_at).num_seconds() as f64 / 3600.0,
+                    complaint_margin: s.scored.complaint_margin,
                 },
                 &mut stream,
             )),
@@ -365,6 +366,7 @@ mod tests {
             lang: "en".into(),
             lang_detected: true,
             degraded: false,
+            complaint_margin: None,
         };
         let info = ScorerInfo {
             name: "lexicon".into(),

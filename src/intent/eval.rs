@@ -101,7 +101,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, predicted: bool, truth: bool) {
+    /// Counts one decision.
+    pub fn add(&mut self, predicted: bool, truth: bool) {
         self.n += 1;
         match (predicted, truth) {
             (true, true) => self.tp += 1,
@@ -167,11 +168,15 @@ impl SplitResult {
     }
 }
 
-/// Classifies each post with its sentiment (same order) and scores it against its labels.
-pub fn evaluate(posts: &[Labelled], sentiments: &[Sentiment]) -> BTreeMap<String, SplitResult> {
+/// Classifies each post with its sentiment and complaint margin (same order) and scores it
+/// against its labels.
+pub fn evaluate(
+    posts: &[Labelled],
+    scores: &[(Sentiment, Option<f32>)],
+) -> BTreeMap<String, SplitResult> {
     let mut out: BTreeMap<String, SplitResult> = BTreeMap::new();
     let mut stream = String::new();
-    for (p, s) in posts.iter().zip(sentiments) {
+    for (p, (s, margin)) in posts.iter().zip(scores) {
         let intent = classify(
             &Post {
                 text: &p.text,
@@ -179,6 +184,7 @@ pub fn evaluate(posts: &[Labelled], sentiments: &[Sentiment]) -> BTreeMap<String
                 repost: false,
                 impact: 0,
                 age_hours: 0.0,
+                complaint_margin: *margin,
             },
             &mut stream,
         );
@@ -301,7 +307,7 @@ mod tests {
             score: 0.0,
             confidence: 0.5,
         };
-        let results = evaluate(&posts, &[neutral, neutral]);
+        let results = evaluate(&posts, &[(neutral, None), (neutral, None)]);
         let test = &results["test"];
         assert_eq!(test.exact, 2);
         assert_eq!(test.needs_all().f1(), 1.0);

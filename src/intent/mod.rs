@@ -10,9 +10,11 @@
 //!   opening the post (after any @handles) in a post that speaks in the first or second
 //!   person; never when a rhetorical opener says otherwise ("is it just me or ...").
 //! - **complaint**: a complaint cue (failures, outages, money taken, lost parcels, delays,
-//!   "unacceptable", ...), or negative sentiment (score <= -0.3) in a first- or second-person
-//!   post. Sarcasm ("Great, the app crashed again") is a complaint through its cues, whatever
-//!   the sentiment says.
+//!   "unacceptable", ...); or the encoder's complaint margin (the transformer scorer's
+//!   zero-shot similarity to described complaints, [`Post::complaint_margin`]) above
+//!   [`COMPLAINT_MARGIN`] when the sentiment is not positive; or negative sentiment (score <=
+//!   -0.3) in a first- or second-person post. Sarcasm ("Great, the app crashed again") is a
+//!   complaint through its cues, whatever the sentiment says.
 //! - **praise**: not a complaint, and a praise cue without negative sentiment, or positive
 //!   sentiment (score >= 0.3).
 //! - **needs_response**: a complaint or a question, not a repost. A headline ("Acme CEO to step
@@ -22,9 +24,10 @@
 //!   - 1 per hour since the post (at most 20).
 //! - **confidence**: the strength of the cues behind the labels (a question mark 0.9, a phrase
 //!   0.75, an opener 0.6; complaint and praise 0.5 + 0.15 a cue + 0.2 x the sentiment's
-//!   strength, at most 0.95; `other` 0.5): an ordering, not a calibrated probability.
+//!   strength, at most 0.95; a complaint by the encoder's vote 0.6 + 2 x its margin, at most
+//!   0.9; `other` 0.5): an ordering, not a calibrated probability.
 //!
-//! Measured on `tests/data/intent/posts.tsv` (420 posts written and labelled for this, 7
+//! Measured on `tests/data/intent/posts.tsv` (560 posts written and labelled for this, 7
 //! languages): `brandpulse intent-eval`, figures in `docs/intent.md`.
 
 pub mod cues;
@@ -48,7 +51,14 @@ pub struct Post<'a> {
     pub impact: u32,
     /// Hours from the post to now.
     pub age_hours: f64,
+    /// The encoder's complaint margin ([`crate::score::Scorer::score_batch_with_intent`]);
+    /// `None` with the lexicon scorer (cues and sentiment only).
+    pub complaint_margin: Option<f32>,
 }
+
+/// A complaint margin above this makes a complaint by itself. Chosen on the `dev` split of
+/// `tests/data/intent/posts.tsv` only (`brandpulse intent-eval --sweep`, docs/intent.md).
+pub const COMPLAINT_MARGIN: f32 = -0.01;
 
 /// Classifies `post`; `stream` is a reusable buffer.
 pub fn classify(post: &Post<'_>, stream: &mut String) -> Intent {
@@ -77,8 +87,12 @@ pub fn classify(post: &Post<'_>, stream: &mut String) -> Intent {
     let negativity = (-s.score).max(0.0);
     let positivity = s.score.max(0.0);
     let complaint_cues = count(stream, &c.complaint);
-    let complaint =
-        complaint_cues > 0 || (s.label == SentimentLabel::Negative && s.score <= -0.3 && personal);
+    let encoder_complaint = post
+        .complaint_margin
+        .is_some_and(|m| m > COMPLAINT_MARGIN && s.label != SentimentLabel::Positive);
+    let complaint = complaint_cues > 0
+        || encoder_complaint
+        || (s.label == SentimentLabel::Negative && s.score <= -0.3 && personal);
     let praise_cues = count(stream, &c.praise);
     let praise = !complaint
         && ((praise_cues > 0 && s.label != SentimentLabel::Negative)
@@ -89,7 +103,12 @@ pub fn classify(post: &Post<'_>, stream: &mut String) -> Intent {
     let mut confidence: f32 = 0.0;
     if complaint {
         labels.push(IntentLabel::Complaint);
-        confidence = confidence.max(strength(complaint_cues, negativity));
+        let encoder = post
+            .complaint_margin
+            .map_or(0.0, |m| (0.6 + 2.0 * m).clamp(0.0, 0.9));
+        confidence = confidence
+            .max(strength(complaint_cues, negativity))
+            .max(if encoder_complaint { encoder } else { 0.0 });
     }
     if let Some(q) = question_confidence {
         labels.push(IntentLabel::Question);
@@ -138,6 +157,7 @@ mod tests {
             repost: false,
             impact: 20,
             age_hours: 0.0,
+            complaint_margin: None,
         };
         classify(&p, &mut String::new())
     }
@@ -192,6 +212,7 @@ mod tests {
             repost: true,
             impact: 0,
             age_hours: 0.0,
+            complaint_margin: None,
         };
         assert!(!classify(&p, &mut String::new()).needs_response);
         p.repost = false;
@@ -210,6 +231,39 @@ mod tests {
     }
 
     #[test]
+    fn the_encoders_complaint_margin_finds_complaints_no_cue_names() {
+        let with = |margin: Option<f32>, label: SentimentLabel, score: f32| {
+            let p = Post {
+                text: "@acme screen went black yesterday and stays black",
+                sentiment: Sentiment {
+                    label,
+                    score,
+                    confidence: 0.6,
+                },
+                repost: false,
+                impact: 0,
+                age_hours: 0.0,
+                complaint_margin: margin,
+            };
+            classify(&p, &mut String::new())
+        };
+        // No cue, neutral sentiment: only the encoder can tell.
+        assert_eq!(with(None, Neutral, -0.1).labels, vec![Other]);
+        let i = with(Some(COMPLAINT_MARGIN + 0.05), Neutral, -0.1);
+        assert_eq!(i.labels, vec![Complaint]);
+        assert!(i.needs_response && i.confidence > 0.5);
+        assert_eq!(
+            with(Some(COMPLAINT_MARGIN - 0.01), Neutral, -0.1).labels,
+            vec![Other]
+        );
+        // The encoder's vote does not overrule positive sentiment.
+        assert_ne!(
+            with(Some(COMPLAINT_MARGIN + 0.05), Positive, 0.6).labels,
+            vec![Complaint]
+        );
+    }
+
+    #[test]
     fn priority_follows_intent_negativity_impact_and_age() {
         let p = |text, score: f32, impact, age_hours| {
             classify(
@@ -223,6 +277,7 @@ mod tests {
                     repost: false,
                     impact,
                     age_hours,
+                    complaint_margin: None,
                 },
                 &mut String::new(),
             )

@@ -190,6 +190,9 @@ pub struct ScoredText {
     pub lang_detected: bool,
     /// Whether the fallback scorer produced it (degraded mode).
     pub degraded: bool,
+    /// How much it reads as a complaint to the encoder (zero-shot margin, above 0: more a
+    /// complaint than anything else described); `None` from the lexicon.
+    pub complaint_margin: Option<f32>,
 }
 
 /// The sentiment one matched brand gets.

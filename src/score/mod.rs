@@ -64,6 +64,23 @@ pub trait Scorer: Send {
     /// # Errors
     /// [`ScoreError::Batch`] when the model fails on this batch.
     fn score_batch(&mut self, inputs: &[ScoreInput<'_>]) -> Result<Vec<Sentiment>, ScoreError>;
+
+    /// [`Self::score_batch`], with each text's complaint margin where the scorer has one (the
+    /// transformer: cosine to described complaints less cosine to other intents; the intent
+    /// decision uses it, `docs/intent.md`). `None` from scorers without an encoder.
+    ///
+    /// # Errors
+    /// As [`Self::score_batch`].
+    fn score_batch_with_intent(
+        &mut self,
+        inputs: &[ScoreInput<'_>],
+    ) -> Result<Vec<(Sentiment, Option<f32>)>, ScoreError> {
+        Ok(self
+            .score_batch(inputs)?
+            .into_iter()
+            .map(|s| (s, None))
+            .collect())
+    }
 }
 
 /// Builds the scorer `kind` as `config` describes.
@@ -96,7 +113,8 @@ pub fn build(kind: ScorerKind, config: &ScoringConfig) -> Result<Box<dyn Scorer>
                             config.max_batch,
                         )?
                         .with_token_budget(config.max_batch_tokens)
-                        .with_windows(config.max_windows, config.window_overlap),
+                        .with_windows(config.max_windows, config.window_overlap)
+                        .with_intents()?,
                     ))
                 }
                 #[cfg(feature = "rust-bert")]
@@ -111,7 +129,8 @@ pub fn build(kind: ScorerKind, config: &ScoringConfig) -> Result<Box<dyn Scorer>
                             config.max_batch,
                         )?
                         .with_token_budget(config.max_batch_tokens)
-                        .with_windows(config.max_windows, config.window_overlap),
+                        .with_windows(config.max_windows, config.window_overlap)
+                        .with_intents()?,
                     ))
                 }
                 #[cfg(not(feature = "rust-bert"))]

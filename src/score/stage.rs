@@ -294,14 +294,15 @@ impl ScoreStage {
                 (Some((fallback, _)), true) => fallback,
                 _ => &mut self.scorer,
             };
-            let sentiments: Vec<Sentiment> = scorer.score_batch(&inputs)?;
+            let sentiments: Vec<(Sentiment, Option<f32>)> =
+                scorer.score_batch_with_intent(&inputs)?;
             if sentiments.len() != inputs.len() {
                 return Err(ScoreError::Batch {
                     size: inputs.len(),
                     reason: format!("scorer returned {} results", sentiments.len()),
                 });
             }
-            for (((&i, (lang, detected)), sentiment), key) in
+            for (((&i, (lang, detected)), (sentiment, complaint_margin)), key) in
                 misses.iter().zip(langs).zip(sentiments).zip(keys)
             {
                 let scored = ScoredText {
@@ -309,6 +310,7 @@ impl ScoreStage {
                     lang,
                     lang_detected: detected,
                     degraded,
+                    complaint_margin,
                 };
                 if !degraded {
                     self.cache.insert(key, scored.clone());
@@ -490,6 +492,7 @@ mod tests {
             lang: "en".into(),
             lang_detected: false,
             degraded: false,
+            complaint_margin: None,
         };
         for i in 0..1000 {
             let text = format!("{i} {}", "x".repeat(60_000));

@@ -202,6 +202,48 @@ pub struct TransformerScorer<E: Encoder> {
     prefix_ids: Vec<u32>,
     pad_id: i64,
     info: ScorerInfo,
+    /// Embeddings of the described intents (zero-shot complaint margin); `None` until
+    /// [`Self::with_intents`].
+    intents: Option<IntentPrototypes>,
+}
+
+/// Descriptions of a complaint: a post reads as one when its embedding is closer to one of
+/// these than to any of [`NOT_COMPLAINT`] (`docs/intent.md`). Written from the intent labels'
+/// definitions, not from any evaluation post; the same as in
+/// `models/eval/intent_zero_shot.py`.
+pub const COMPLAINT: [&str; 2] = [
+    "a customer complaining that a product or service failed, broke, was late or charged them wrongly",
+    "something is not working and I am angry about it",
+];
+/// Descriptions of what is not a complaint; see [`COMPLAINT`].
+pub const NOT_COMPLAINT: [&str; 4] = [
+    "a customer asking a question and wanting an answer",
+    "a news headline about a company",
+    "a casual remark that mentions a brand",
+    "a customer praising a product",
+];
+
+/// A text's class probabilities and complaint margin.
+type TextScores = ([f32; 3], Option<f32>);
+
+/// The embedded descriptions.
+#[derive(Debug, Clone)]
+struct IntentPrototypes {
+    complaint: Vec<Vec<f32>>,
+    other: Vec<Vec<f32>>,
+}
+
+impl IntentPrototypes {
+    /// Cosine to the nearest complaint description less cosine to the nearest other one
+    /// (embeddings are L2-normalised): above 0, the post reads more as a complaint.
+    fn margin(&self, e: &[f32]) -> f32 {
+        let best = |ps: &[Vec<f32>]| {
+            ps.iter()
+                .map(|p| p.iter().zip(e).map(|(a, b)| a * b).sum::<f32>())
+                .fold(f32::MIN, f32::max)
+        };
+        best(&self.complaint) - best(&self.other)
+    }
 }
 
 /// One encoder row of a text: its ids and its weight (text tokens) in the text's mean.
@@ -312,7 +354,20 @@ impl<E: Encoder> TransformerScorer<E> {
             prefix_ids,
             pad_id,
             info,
+            intents: None,
         })
+    }
+
+    /// Embeds the described intents ([`COMPLAINT`], [`NOT_COMPLAINT`]) once, so that
+    /// [`Scorer::score_batch_with_intent`] also gives each text's complaint margin.
+    ///
+    /// # Errors
+    /// [`ScoreError::Batch`] when the encoder fails on them.
+    pub fn with_intents(mut self) -> Result<Self, ScoreError> {
+        let complaint = self.embed(&COMPLAINT)?;
+        let other = self.embed(&NOT_COMPLAINT)?;
+        self.intents = Some(IntentPrototypes { complaint, other });
+        Ok(self)
     }
 
     /// Scores texts longer than `max_tokens` over up to `max_windows` windows overlapping by
@@ -445,6 +500,12 @@ impl<E: Encoder> TransformerScorer<E> {
     /// # Errors
     /// [`ScoreError::Batch`] when the encoder fails.
     pub fn probabilities(&mut self, texts: &[&str]) -> Result<Vec<[f32; 3]>, ScoreError> {
+        Ok(self.scores(texts)?.into_iter().map(|(p, _)| p).collect())
+    }
+
+    /// Class probabilities of `texts` and, with [`Self::with_intents`], their complaint
+    /// margins; each the window-weighted mean over the text's windows.
+    fn scores(&mut self, texts: &[&str]) -> Result<Vec<TextScores>, ScoreError> {
         let mut windows = Vec::with_capacity(texts.len());
         for (i, t) in texts.iter().enumerate() {
             let ids = self.full_ids(t, self.max_windows)?;
@@ -455,18 +516,25 @@ impl<E: Encoder> TransformerScorer<E> {
             .map(|w| std::mem::take(&mut w.ids))
             .collect();
         let embeddings = self.embed_rows(&rows)?;
-        let mut sums = vec![([0.0_f32; 3], 0.0_f32); texts.len()];
+        let mut sums = vec![([0.0_f32; 3], 0.0_f32, 0.0_f32); texts.len()];
         for (w, e) in windows.iter().zip(&embeddings) {
             let p = self.head.probabilities(e);
-            let (acc, total) = &mut sums[w.text];
+            let (acc, margin, total) = &mut sums[w.text];
             for (a, x) in acc.iter_mut().zip(p) {
                 *a += w.weight * x;
             }
+            if let Some(intents) = &self.intents {
+                *margin += w.weight * intents.margin(e);
+            }
             *total += w.weight;
         }
+        let intents = self.intents.is_some();
         Ok(sums
             .into_iter()
-            .map(|(acc, total)| acc.map(|a| a / total.max(f32::MIN_POSITIVE)))
+            .map(|(acc, margin, total)| {
+                let total = total.max(f32::MIN_POSITIVE);
+                (acc.map(|a| a / total), intents.then_some(margin / total))
+            })
             .collect())
     }
 }
@@ -520,6 +588,18 @@ impl<E: Encoder> Scorer for TransformerScorer<E> {
             .probabilities(&texts)?
             .into_iter()
             .map(sentiment_from_probabilities)
+            .collect())
+    }
+
+    fn score_batch_with_intent(
+        &mut self,
+        inputs: &[ScoreInput<'_>],
+    ) -> Result<Vec<(Sentiment, Option<f32>)>, ScoreError> {
+        let texts: Vec<&str> = inputs.iter().map(|i| i.text).collect();
+        Ok(self
+            .scores(&texts)?
+            .into_iter()
+            .map(|(p, margin)| (sentiment_from_probabilities(p), margin))
             .collect())
     }
 }
