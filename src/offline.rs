@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::emit::scored_records;
+use crate::emit::{mark_own_post, scored_records};
 use crate::ingest::Decoder;
 use crate::matcher::Matcher;
 use crate::mention::{MatchedMention, Mention, SentimentLabel};
@@ -175,6 +175,8 @@ pub fn process(
 ) -> Result<Summary, OfflineError> {
     let mut summary = Summary::default();
     let mut batch: Vec<MatchedMention> = Vec::with_capacity(BATCH);
+    // The brand whose own handle posted each batch entry, if any (see `emit::mark_own_post`).
+    let mut own: Vec<Option<crate::record::OwnPost>> = Vec::with_capacity(BATCH);
     let mut scratch = crate::matcher::Scratch::default();
     let max_line = max_line_bytes(&decoder.limits());
     for (i, line) in bounded_lines(input, max_line).enumerate() {
@@ -194,6 +196,7 @@ pub fn process(
                     if let Some(screener) = screener.as_deref_mut() {
                         screener.screen(&mut matched);
                     }
+                    own.push(matcher.own_post(&matched.mention));
                     batch.push(matched);
                 }
             }
@@ -204,16 +207,17 @@ pub fn process(
             }
         }
         if batch.len() >= BATCH {
-            summary.outputs += flush(&mut batch, out, stage)?;
+            summary.outputs += flush(&mut batch, &mut own, out, stage)?;
         }
     }
-    summary.outputs += flush(&mut batch, out, stage)?;
+    summary.outputs += flush(&mut batch, &mut own, out, stage)?;
     out.flush()?;
     Ok(summary)
 }
 
 fn flush(
     batch: &mut Vec<MatchedMention>,
+    own: &mut Vec<Option<crate::record::OwnPost>>,
     out: &mut impl Write,
     stage: &mut ScoreStage,
 ) -> Result<u64, OfflineError> {
@@ -224,14 +228,17 @@ fn flush(
     let scores = stage.scores(&matched, false)?;
     let now = Utc::now();
     let mut n = 0;
-    for (mention, scores) in matched.iter().zip(scores) {
-        for rec in scored_records(mention, &scores, now) {
+    for ((mention, scores), own) in matched.iter().zip(scores).zip(own.iter()) {
+        let mut records = scored_records(mention, &scores, now);
+        mark_own_post(&mut records, own.as_ref());
+        for rec in records {
             serde_json::to_writer(&mut *out, &rec)?;
             out.write_all(b"\n")?;
             n += 1;
         }
     }
     batch.clear();
+    own.clear();
     Ok(n)
 }
 
@@ -495,5 +502,62 @@ mod line_tests {
         );
         // A line of exactly the limit is kept.
         assert_eq!(lines(b"12345", 5), vec![Ok("12345".into())]);
+    }
+}
+
+#[cfg(test)]
+mod own_post_tests {
+    use super::*;
+    use crate::config::{Config, ScorerKind};
+    use crate::record::InputFormat;
+
+    /// A brand's own post names the brand and complains, yet needs no response from it.
+    #[test]
+    fn a_brands_own_post_needs_no_response_from_it() {
+        let config = Config::from_toml(
+            "[[brands]]\nid = \"acme\"\nown_handles = [\"AcmeHelp\"]\n[brands.topics.brand]\nkeywords = [\"acme\"]\n",
+            "t",
+        )
+        .unwrap();
+        let matcher = Matcher::new(&config.brands, &config.matching).unwrap();
+        let mut stage = ScoreStage::new(
+            crate::score::build(ScorerKind::Lexicon, &config.scoring).unwrap(),
+            0,
+        );
+        let line = |handle: &str| {
+            serde_json::json!({
+                "id": handle, "created_at": "2026-11-01T12:00:00Z", "source": "twitter",
+                "text": "@acme my acme order is broken and late, terrible, how do I get a refund?",
+                "author": {"handle": handle},
+            })
+            .to_string()
+        };
+        let input = format!("{}\n{}\n", line("AcmeHelp"), line("jane"));
+        let mut out = Vec::new();
+        process(
+            input.as_bytes(),
+            &mut out,
+            &mut std::io::sink(),
+            &Decoder::new(InputFormat::Canonical, 1 << 20),
+            &matcher,
+            None,
+            &mut stage,
+        )
+        .unwrap();
+        let needs: Vec<(String, bool)> = out
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_slice(l).unwrap();
+                (
+                    v["mention_id"].as_str().unwrap().to_string(),
+                    v["intent"]["needs_response"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            needs,
+            [("AcmeHelp".to_string(), false), ("jane".to_string(), true)]
+        );
     }
 }
