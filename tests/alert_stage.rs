@@ -84,6 +84,35 @@ async fn produce_to(brokers: &str, records: &[(i32, Input<'static>)]) {
     }
 }
 
+/// A deletion record for `mention_id`, as the emitter writes it to the scored topic.
+async fn produce_deletion(brokers: &str, brand: &str, mention_id: &str) {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("producer");
+    let payload = serde_json::json!({
+        "schema_version": 1, "deleted": true, "mention_id": mention_id, "brand": brand,
+        "processed_at": chrono::Utc::now().to_rfc3339(),
+    })
+    .to_string();
+    let headers = OwnedHeaders::new().insert(Header {
+        key: "brandpulse-record-type",
+        value: Some("deletion"),
+    });
+    producer
+        .send(
+            FutureRecord::to("scored")
+                .key(brand)
+                .payload(&payload)
+                .headers(headers),
+            rdkafka::util::Timeout::Never,
+        )
+        .await
+        .expect("produced");
+}
+
 async fn produce_windows(
     brokers: &str,
     t0: i64,
@@ -198,6 +227,8 @@ async fn alert_state_survives_a_restart_without_warm_up_or_storm() {
     let quiet = |w: i64| 10 + (w % 3) as usize;
     let stage = start(&config);
     produce_windows(&brokers, t0, 0..50, quiet).await;
+    // A deletion record (record-type header) among them changes nothing and is not unreadable.
+    produce_deletion(&brokers, "acme", "acme-3-0").await;
     produce_windows(&brokers, t0, 50..54, |_| 60).await;
     produce_windows(&brokers, t0, 54..55, quiet).await;
     let fired = events(&brokers, 1);
@@ -210,6 +241,11 @@ async fn alert_state_survives_a_restart_without_warm_up_or_storm() {
     assert!(alert["observed"].as_u64().unwrap() >= 60, "{alert}");
     let started_at = alert["started_at"].clone();
     let m = stage.stop();
+    assert_eq!(
+        m.alert_unreadable.get(),
+        0,
+        "the deletion record was skipped"
+    );
     assert_eq!(
         m.alert_active
             .with_label_values(&["acme", "volume", alert["severity"].as_str().unwrap()])

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::message::Message;
+use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
@@ -480,7 +480,16 @@ fn run(
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(msg)) => {
                 last_record = Instant::now();
-                let parsed = msg.payload().map(serde_json::from_slice::<ScoredInput>);
+                // Deletion records (a record-type header; scored mentions carry none) change
+                // no count: skipped, not unreadable.
+                let typed = msg.headers().is_some_and(|h| {
+                    h.iter()
+                        .any(|header| header.key == crate::emit::deletions::RECORD_TYPE_HEADER)
+                });
+                let parsed = msg
+                    .payload()
+                    .filter(|_| !typed)
+                    .map(serde_json::from_slice::<ScoredInput>);
                 match parsed {
                     Some(Ok(rec)) => {
                         let now_ms = chrono::Utc::now().timestamp_millis();
