@@ -36,7 +36,12 @@ pub mod eval;
 pub use crate::mention::{Intent, IntentLabel};
 use crate::mention::{Sentiment, SentimentLabel};
 use crate::rules::normalize::token_stream;
-use cues::{count, CUES};
+use cues::CUES;
+
+thread_local! {
+    /// Which cues a post matched (reused between posts).
+    static CUE_SCRATCH: std::cell::RefCell<Vec<bool>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// What the classifier sees of a (mention, brand).
 #[derive(Debug, Clone, Copy)]
@@ -65,13 +70,14 @@ pub fn classify(post: &Post<'_>, stream: &mut String) -> Intent {
     let c = &*CUES;
     token_stream(post.text, stream);
     let qmark = post.text.contains(['?', '？', '¿']);
-    let personal = count(stream, &c.personal) > 0;
-    let rhetorical = count(stream, &c.rhetorical) > 0;
+    let n = CUE_SCRATCH.with_borrow_mut(|seen| c.counts(stream, seen));
+    let personal = n.personal > 0;
+    let rhetorical = n.rhetorical > 0;
     let opener = stream
         .split_ascii_whitespace()
         .find(|t| !t.starts_with('@') && !t.starts_with('#'))
         .is_some_and(|first| c.openers.iter().any(|o| o == first));
-    let phrases = count(stream, &c.question);
+    let phrases = n.question;
     let question_confidence = if rhetorical {
         None
     } else if qmark {
@@ -86,14 +92,14 @@ pub fn classify(post: &Post<'_>, stream: &mut String) -> Intent {
     let s = post.sentiment;
     let negativity = (-s.score).max(0.0);
     let positivity = s.score.max(0.0);
-    let complaint_cues = count(stream, &c.complaint);
+    let complaint_cues = n.complaint;
     let encoder_complaint = post
         .complaint_margin
         .is_some_and(|m| m > COMPLAINT_MARGIN && s.label != SentimentLabel::Positive);
     let complaint = complaint_cues > 0
         || encoder_complaint
         || (s.label == SentimentLabel::Negative && s.score <= -0.3 && personal);
-    let praise_cues = count(stream, &c.praise);
+    let praise_cues = n.praise;
     let praise = !complaint
         && ((praise_cues > 0 && s.label != SentimentLabel::Negative)
             || (s.label == SentimentLabel::Positive && s.score >= 0.3));
