@@ -482,8 +482,8 @@ pub(super) const PERSONAL: &[&str] = &[
 ];
 
 /// A folded cue: its token-stream pattern (`" tok tok "`, or `" tok"` for a prefix).
-pub(super) struct Cue {
-    pub(super) pattern: String,
+struct Cue {
+    pattern: String,
 }
 
 fn fold(list: &[&str]) -> Vec<Cue> {
@@ -519,11 +519,6 @@ fn fold_words(list: &[&str]) -> Vec<String> {
 /// The folded cue lists, and one automaton over all of them.
 pub(super) struct Cues {
     pub(super) openers: Vec<String>,
-    pub(super) question: Vec<Cue>,
-    pub(super) rhetorical: Vec<Cue>,
-    pub(super) complaint: Vec<Cue>,
-    pub(super) praise: Vec<Cue>,
-    pub(super) personal: Vec<Cue>,
     /// Every pattern of the five lists, in the order of [`Kind`]; `kinds[id]` is its list.
     automaton: aho_corasick::AhoCorasick,
     kinds: Vec<Kind>,
@@ -578,11 +573,6 @@ impl Cues {
             .expect("the intent cues compile");
         Self {
             openers: fold_words(QUESTION_OPENERS),
-            question,
-            rhetorical,
-            complaint,
-            praise,
-            personal,
             automaton,
             kinds,
         }
@@ -616,7 +606,7 @@ pub(super) static CUES: LazyLock<Cues> = LazyLock::new(Cues::new);
 /// How many cues of `cues` occur in the token stream `stream` (one list; [`Cues::counts`]
 /// does all five in one pass).
 #[cfg(test)]
-pub(super) fn count(stream: &str, cues: &[Cue]) -> usize {
+fn count(stream: &str, cues: &[Cue]) -> usize {
     cues.iter().filter(|c| stream.contains(&c.pattern)).count()
 }
 
@@ -647,11 +637,11 @@ mod tests {
             token_stream(t, &mut stream);
             let got = c.counts(&stream, &mut seen);
             let want = Counts {
-                question: count(&stream, &c.question),
-                rhetorical: count(&stream, &c.rhetorical),
-                complaint: count(&stream, &c.complaint),
-                praise: count(&stream, &c.praise),
-                personal: count(&stream, &c.personal),
+                question: count(&stream, &fold(QUESTION_PHRASES)),
+                rhetorical: count(&stream, &fold(RHETORICAL)),
+                complaint: count(&stream, &fold(COMPLAINT)),
+                praise: count(&stream, &fold(PRAISE)),
+                personal: count(&stream, &fold(PERSONAL)),
             };
             assert_eq!(got, want, "{t}");
             nonzero += usize::from(got != Counts::default());
