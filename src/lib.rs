@@ -55,6 +55,8 @@
 //!   scoring; [`screen::stage`] its shell.
 //! - [`intent`]: complaint / question / praise, needs-response and priority of a scored
 //!   (mention, brand), decided in [`emit`]'s record building; [`intent::eval`] its evaluation.
+//! - [`inbox`]: the open inbox items and the brand replies (posts by a brand's `own_handles`,
+//!   recognised by the [`matcher`] stage) that answer them; the emitter keeps it.
 //! - [`emit`]: output records built from scores, the producer, dead letters cut to fit, the
 //!   inbox copies, and at-least-once offset storage ([`emit::kafka`]).
 //! - [`alert`]: spike detection per brand on the scored topic: [`alert::detector`] the
