@@ -100,6 +100,20 @@ struct InboxOpen {
 }
 
 impl Pending {
+    /// A scored mention's record (`inbox`: its copy for the inbox topic), keyed by brand.
+    fn scored(record: u64, s: &ScoredMention, payload: Vec<u8>, inbox: Option<InboxOpen>) -> Self {
+        Self {
+            record,
+            dead_letter: None,
+            key: Some(s.brand.as_bytes().to_vec()),
+            payload: Some(payload),
+            headers: None,
+            attempt: 0,
+            deletion: false,
+            inbox,
+        }
+    }
+
     /// Bytes of key and payload.
     fn size(&self) -> usize {
         self.key.as_ref().map_or(0, Vec::len) + self.payload.as_ref().map_or(0, Vec::len)
@@ -241,7 +255,7 @@ impl Emitter {
                         if let Some(own) = &outbound.own_post {
                             self.brand_reply(&mut tracker, own);
                         }
-                        let needing = self.inbox_pending(id, &scored)?;
+                        let needing = self.inbox_pending(id, &scored, &pending)?;
                         if pending.is_empty() && needing.is_empty() {
                             self.complete(&outbound.origin, scored.first().map(|s| s.mention_id.as_str()));
                             continue;
@@ -390,16 +404,19 @@ impl Emitter {
     /// The inbox copies of a consumed record's scored mentions that need a response and are
     /// counted (not excluded by the screen stage), with their priority; none when the inbox
     /// is off.
+    /// `outputs` are the record's other messages: a scored mention's encoded record is
+    /// reused from there rather than encoded again.
     fn inbox_pending(
         &self,
         id: u64,
         scored: &[ScoredMention],
+        outputs: &[Pending],
     ) -> Result<Vec<(u32, Pending)>, EmitError> {
         if self.inbox_topic.is_none() {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
-        for s in scored {
+        for (i, s) in scored.iter().enumerate() {
             let Some(intent) = s.intent.as_ref().filter(|i| i.needs_response) else {
                 continue;
             };
@@ -407,25 +424,26 @@ impl Emitter {
             if s.excluded.is_some() {
                 continue;
             }
+            // `to_pending` built one scored record per scored mention, in order.
+            let encoded = outputs
+                .get(i)
+                .filter(|p| p.key.as_deref() == Some(s.brand.as_bytes()) && p.inbox.is_none())
+                .and_then(|p| p.payload.clone());
+            let payload = match encoded {
+                Some(p) => p,
+                None => encode_scored(s)?,
+            };
+            let open = InboxOpen {
+                brand: s.brand.clone(),
+                mention_id: s.mention_id.clone(),
+                item: Item {
+                    posted_ms: s.created_at.timestamp_millis(),
+                    complaint: intent.labels.contains(&IntentLabel::Complaint),
+                },
+            };
             out.push((
                 intent.priority.unwrap_or(0),
-                Pending {
-                    record: id,
-                    dead_letter: None,
-                    key: Some(s.brand.as_bytes().to_vec()),
-                    payload: Some(encode_scored(s)?),
-                    headers: None,
-                    attempt: 0,
-                    deletion: false,
-                    inbox: Some(InboxOpen {
-                        brand: s.brand.clone(),
-                        mention_id: s.mention_id.clone(),
-                        item: Item {
-                            posted_ms: s.created_at.timestamp_millis(),
-                            complaint: intent.labels.contains(&IntentLabel::Complaint),
-                        },
-                    }),
-                },
+                Pending::scored(id, s, payload, Some(open)),
             ));
         }
         Ok(out)
@@ -443,16 +461,7 @@ impl Emitter {
             Outputs::Scored { .. } => {
                 let mut v = Vec::with_capacity(scored.len());
                 for s in scored {
-                    v.push(Pending {
-                        record: id,
-                        dead_letter: None,
-                        key: Some(s.brand.as_bytes().to_vec()),
-                        payload: Some(encode_scored(s)?),
-                        headers: None,
-                        attempt: 0,
-                        deletion: false,
-                        inbox: None,
-                    });
+                    v.push(Pending::scored(id, s, encode_scored(s)?, None));
                 }
                 v
             }
